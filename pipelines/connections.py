@@ -1,0 +1,87 @@
+"""Where the pipeline connects, from the environment or dlt's ``secrets.toml``.
+
+With nothing configured, both systems are the embedded sandboxes under the data folder. Pointing
+at a real Xero organisation or Auxo account is configuration only:
+
+* Xero: ``XERO_API_URL`` (``https://api.xero.com/api.xro/2.0``), ``XERO_CLIENT_ID``,
+  ``XERO_CLIENT_SECRET``, and either nothing more (a Custom Connection: client credentials) or
+  ``XERO_REFRESH_TOKEN`` (a standard app; the rotated token is kept under the data folder), plus
+  ``XERO_TENANT_ID`` when the app is connected to several organisations.
+* Auxo: ``AUXO_API_URL`` and ``AUXO_API_KEY``.
+
+Each value may also come from ``.dlt/secrets.toml`` (``[xero] client_secret = "..."``). Secrets
+are ``SecretStr``: they print as ``**********`` in logs, reprs and errors.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.xero.client import XERO_CONNECTIONS_URL, XERO_TOKEN_URL
+
+
+def _from_dlt_secrets(section: str, key: str) -> str | None:
+    """A value from dlt's config providers (``.dlt/secrets.toml`` in the project or ``DLT_PROJECT_DIR``)."""
+    import dlt
+
+    try:
+        value = dlt.secrets.get(f"{section}.{key}")
+    except Exception:  # noqa: BLE001 - a missing or unreadable secrets file means "not configured"
+        return None
+    return str(value) if value not in (None, "") else None
+
+
+class _WithDltFallback(BaseSettings):
+    _section: str = ""
+
+    def model_post_init(self, __context: object) -> None:
+        for name, info in type(self).model_fields.items():
+            current = getattr(self, name)
+            raw = current.get_secret_value() if isinstance(current, SecretStr) else current
+            if raw in (None, ""):
+                found = _from_dlt_secrets(self._section, name)
+                if found is not None:
+                    object.__setattr__(self, name, SecretStr(found) if info.annotation is SecretStr
+                                       or info.annotation == SecretStr | None else found)
+
+
+class XeroSettings(_WithDltFallback):
+    """``XERO_*``: unset ``api_url`` means the embedded Xero sandbox."""
+
+    model_config = SettingsConfigDict(env_prefix="XERO_", extra="ignore")
+    _section = "xero"
+
+    api_url: str = ""
+    token_url: str = XERO_TOKEN_URL
+    connections_url: str = XERO_CONNECTIONS_URL
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    refresh_token: SecretStr = SecretStr("")
+    tenant_id: str = ""
+    scopes: str = "accounting.transactions accounting.contacts accounting.settings"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.api_url
+
+
+class AuxoSettings(_WithDltFallback):
+    """``AUXO_*``: unset ``api_url`` means the embedded Auxo sandbox."""
+
+    model_config = SettingsConfigDict(env_prefix="AUXO_", extra="ignore")
+    _section = "auxo"
+
+    api_url: str = ""
+    api_key: SecretStr = SecretStr("")
+
+    @property
+    def embedded(self) -> bool:
+        return not self.api_url
+
+
+def connection_id() -> str:
+    """The name of this Auxo ↔ Xero pairing, stamped on every row (``AUXO_XERO_CONNECTION_ID``)."""
+    return os.environ.get("AUXO_XERO_CONNECTION_ID", "").strip() or "default"

@@ -1,0 +1,67 @@
+"""The one way into the DuckDB warehouse.
+
+DuckDB lets one process at a time hold the file for writing, and a holder outside Dagster (a
+notebook, the duckdb CLI) is invisible to Dagster's pools. :func:`connect` therefore retries while
+another process holds the lock, and sets the session time zone to UTC so timestamps reach polars
+and pandera as UTC. No connection is ever opened at import time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines import settings
+
+SCHEMAS = ("raw_auxo", "raw_xero", "staging", "plans", "sync", "recon")
+LOCK_WAIT_SECONDS = 120.0
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+@contextmanager
+def connect(path: Path | None = None, *, read_only: bool = False,
+            wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse (default: ``settings.warehouse_path()``), closed on exit."""
+    path = Path(path) if path else settings.warehouse_path()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
+                if _is_lock_conflict(exc):
+                    raise RuntimeError(
+                        f"the warehouse {path} is held by another process for longer than {wait_seconds:.0f} s "
+                        "— close the other DuckDB session (notebook, duckdb CLI) and run again"
+                    ) from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            for schema in SCHEMAS:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

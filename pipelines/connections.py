@@ -29,7 +29,7 @@ def _from_dlt_secrets(section: str, key: str) -> str | None:
 
     try:
         value = dlt.secrets.get(f"{section}.{key}")
-    except Exception:  # noqa: BLE001 - a missing or unreadable secrets file means "not configured"
+    except Exception:
         return None
     return str(value) if value not in (None, "") else None
 

@@ -62,5 +62,22 @@ def convert_dates(record: object) -> object:
     if isinstance(record, list):
         return [convert_dates(item) for item in record]
     if isinstance(record, str) and record.startswith("/Date("):
-        return parse_ms_date(record)
+        return _convert_one(record)
     return record
+
+
+def _convert_one(value: str) -> datetime | date:
+    """A local calendar date sent with its zone (``/Date(1419937200000+1300)/``, lock dates) stays that
+    date; anything else becomes a UTC datetime (dates sent at midnight ``+0000`` cast back exactly)."""
+    match = _MS_DATE.match(value)
+    if not match:
+        return value  # type: ignore[return-value]
+    offset = match["offset"]
+    if offset and offset not in ("+0000", "-0000"):
+        local = ms_date_to_date(value)
+        moment = parse_ms_date(value)
+        sign = 1 if offset[0] == "+" else -1
+        shifted = moment + sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+        if shifted.time() == datetime.min.time():
+            return local
+    return parse_ms_date(value)

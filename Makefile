@@ -1,0 +1,38 @@
+# The README's two commands: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export RUNTIME__DLTHUB_TELEMETRY := false
+
+.PHONY: setup demo test lint ui bench browser-check clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --extra dev --inexact --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup
+	$(BIN)/auxo-xero demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check .
+
+ui: setup
+	$(BIN)/auxo-xero ui
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf .data

@@ -1,0 +1,57 @@
+"""Staging assets: one per staged table, built together per system."""
+
+
+import re
+from collections.abc import Iterator
+
+import dagster as dg
+import pandera.errors
+
+from assets.metadata import markdown_table
+from assets.resources import WarehouseResource
+from assets.staging.build import StagedTable, stage
+
+WRITER_POOL = "duckdb_writer"
+_RAW_TABLE = re.compile(r"raw_(xero|auxo)\.(\w+)")
+
+
+def _raw_deps(spec: StagedTable) -> list[dg.AssetKey]:
+    keys = []
+    for table in spec.sources.values():
+        match = _RAW_TABLE.fullmatch(table)
+        if match:
+            system, name = match.groups()
+            keys.append(dg.AssetKey(["raw", system, name.split("__")[0]]))
+    return list(dict.fromkeys(keys))
+
+
+def staging_assets(system: str, tables: tuple[StagedTable, ...]) -> dg.AssetsDefinition:
+    """A multi-asset materialising ``staging.<table>`` for every table of ``system``."""
+    by_key = {dg.AssetKey(["staging", spec.name]): spec for spec in tables}
+
+    @dg.multi_asset(
+        name=f"stage_{system}",
+        specs=[dg.AssetSpec(key, deps=_raw_deps(spec), description=spec.description, group_name="staging",
+                            kinds={"duckdb", "polars"}, skippable=True)
+               for key, spec in by_key.items()],
+        can_subset=True,
+        pool=WRITER_POOL,
+    )
+    def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+        with warehouse.connect() as con:
+            for key in context.selected_asset_keys:
+                spec = by_key[key]
+                try:
+                    frame = stage(con, spec)
+                except pandera.errors.SchemaErrors as exc:
+                    cases = exc.failure_cases
+                    raise dg.Failure(
+                        description=f"staging.{spec.name}: {len(exc.failure_cases)} values break the staging "
+                                    "contract; the raw data from the API is not what the pipeline expects. "
+                                    "See the failure cases below; fix the source record or the staging spec.",
+                        metadata={"failure_cases": markdown_table(cases)},
+                    ) from exc
+                yield dg.MaterializeResult(asset_key=key, metadata={
+                    "dagster/row_count": frame.height, "table": f"staging.{spec.name}"})
+
+    return _stage

@@ -1,0 +1,58 @@
+"""``plans.write_plan``: the planned writes of every plan asset, kept per business day.
+
+Each plan asset replaces its own rows for the days it planned (a re-run of a day replaces, never
+appends); undated rows (contacts) are replaced wholesale by their asset. The sinks read from here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from pipelines.sync.plan import PLAN_SCHEMA, PlanModel
+
+PLAN_DDL = """
+CREATE TABLE IF NOT EXISTS plans.write_plan (
+    idempotency_key VARCHAR, connection_id VARCHAR, target VARCHAR, entity VARCHAR, operation VARCHAR,
+    ref VARCHAR, source_id VARCHAR, business_date DATE, description VARCHAR, payload VARCHAR,
+    payload_hash VARCHAR, depends_on VARCHAR[], priority INTEGER, writeback VARCHAR, plan_asset VARCHAR
+)
+"""
+
+
+def ensure_plan_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS plans")
+    con.execute(PLAN_DDL)
+
+
+def store_plan(con: duckdb.DuckDBPyConnection, plan_asset: str, plan: pl.DataFrame,
+               first: date | None = None, last: date | None = None) -> int:
+    """Replace ``plan_asset``'s rows for ``[first, last]`` (all its rows when no dates) with ``plan``."""
+    ensure_plan_table(con)
+    plan = PlanModel.validate(plan.with_columns(pl.lit(plan_asset).alias("plan_asset")), lazy=True)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if first is None:
+            con.execute("delete from plans.write_plan where plan_asset = ?", [plan_asset])
+        else:
+            con.execute("delete from plans.write_plan where plan_asset = ? and business_date between ? and ?",
+                        [plan_asset, first, last or first])
+        if not plan.is_empty():
+            con.execute("insert into plans.write_plan by name select * from plan")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return plan.height
+
+
+def load_plan(con: duckdb.DuckDBPyConnection, first: date, last: date, target: str | None = None) -> pl.DataFrame:
+    """Planned writes dated in ``[first, last]`` plus every undated one (contacts), for ``target``."""
+    ensure_plan_table(con)
+    sql = ("select * from plans.write_plan where (business_date between ? and ? or business_date is null)"
+           + (" and target = ?" if target else ""))
+    params: list[object] = [first, last] + ([target] if target else [])
+    frame = con.sql(sql, params=params).pl()
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in PLAN_SCHEMA.items()])

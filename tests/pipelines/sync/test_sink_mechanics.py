@@ -1,0 +1,135 @@
+"""The write path's bookkeeping, against in-memory targets: order, dependencies, recovery, holds."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from pipelines.sync.plan import PlannedWrite, plan_frame, ref_placeholder
+from pipelines.sync.sink import LockDates, Sink
+from tests.pipelines.sync.fakes import FakeAuxo, FakeXero
+
+DAY = date(2026, 11, 2)
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield connection
+    connection.close()
+
+
+def contact(name: str) -> PlannedWrite:
+    return PlannedWrite("c1", "xero", "contact", "create", f"contact:{name}", name, None, {"Name": name},
+                        f"Contact {name}", priority=10, writeback={"resource": "customers", "id": name})
+
+
+def invoice(number: str, customer: str, day: date = DAY) -> PlannedWrite:
+    return PlannedWrite("c1", "xero", "invoice", "create", f"invoice:{number}", number, day,
+                        {"InvoiceNumber": number, "Reference": "ABC123",
+                         "Contact": {"ContactID": ref_placeholder(f"contact:{customer}")}},
+                        f"Invoice {number}", depends_on=(f"contact:{customer}",), priority=20,
+                        writeback={"resource": "invoices", "id": number})
+
+
+def statuses(con) -> dict[str, str]:
+    return dict(con.execute("select description, status from sync.write_ledger where target = 'xero'").fetchall())
+
+
+def test_dry_run_records_the_plan_and_sends_nothing(con):
+    xero = FakeXero()
+    report = Sink(con, xero=xero, auxo=FakeAuxo(), dry_run=True).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    assert report.counts == {"planned": 2}
+    assert xero.calls == {}
+    payloads = con.execute("select payload from sync.write_ledger order by priority").fetchall()
+    assert payloads[0][0] == '{"Name":"Ann"}'
+
+
+def test_dependencies_go_first_and_ids_flow_into_payloads_and_back_to_auxo(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([invoice("I1", "Ann"), contact("Ann")]))
+    contact_id = xero.docs["Contacts"][0]["ContactID"]
+    assert xero.docs["Invoices"][0]["Contact"]["ContactID"] == contact_id
+    assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "confirmed"}
+    recorded = {item["id"]: item for _, item in auxo.items}
+    assert recorded["Ann"] == {"id": "Ann", "sync_status": "synced", "xero_id": contact_id}
+    assert recorded["I1"]["xero_id"] == xero.docs["Invoices"][0]["InvoiceID"]
+
+
+def test_a_rerun_writes_nothing_again(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    calls = dict(xero.calls)
+    report = Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert dict(xero.calls) == calls and report.sent_batches == 0
+    assert len(xero.docs["Invoices"]) == 1
+
+
+def test_a_lost_response_is_looked_up_not_resent(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.faults = ["drop"]  # the contact is created, the answer never arrives
+    plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
+    first = Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert statuses(con)["Contact Ann"] == "failed" and statuses(con)["Invoice I1"] == "blocked"
+    assert first.counts["failed"] == 1
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert len(xero.docs["Contacts"]) == 1 and len(xero.docs["Invoices"]) == 1
+    assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "confirmed"}
+
+
+def test_one_bad_document_fails_alone_with_xeros_text(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"I3", "I17", "I40"}
+    plan = plan_frame([contact("Ann")] + [invoice(f"I{n}", "Ann") for n in range(50)])
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert len(xero.docs["Invoices"]) == 47
+    failed = con.execute("select description, error_class, error_code, error_message from sync.sync_errors").fetchall()
+    assert sorted(f[0] for f in failed) == ["Invoice I17", "Invoice I3", "Invoice I40"]
+    assert {f[1:] for f in failed} == {("needs_person", "duplicate_number", "Invoice # must be unique.")}
+    errors_in_auxo = [item for _, item in auxo.items if item.get("sync_status") == "error"]
+    assert len(errors_in_auxo) == 3
+
+
+def test_documents_in_a_locked_period_are_held(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30)), invoice("NEW", "Ann")])
+    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
+    assert statuses(con)["Invoice OLD"] == "held" and statuses(con)["Invoice NEW"] == "confirmed"
+    reason = con.execute("select error_message from sync.sync_errors where description = 'Invoice OLD'").fetchone()[0]
+    assert "2026-06-30" in reason and "lock date" in reason
+    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates()).run(plan)
+    assert statuses(con)["Invoice OLD"] == "confirmed"
+
+
+def test_a_failed_dependency_blocks_with_the_reason(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"Bob"}
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Bob"), invoice("I9", "Bob")]))
+    status, message = con.execute(
+        "select status, error_message from sync.write_ledger where description = 'Invoice I9'").fetchone()
+    assert status == "blocked" and "Contact Bob (failed" in message
+
+
+def test_the_daily_limit_stops_cleanly_and_the_next_run_resumes(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    plan = plan_frame([contact("Ann")] + [invoice(f"I{n}", "Ann") for n in range(120)])
+    xero.faults = [None, None, "day"]  # contact batch, first invoice batch, then the day is over
+    report = Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert "daily API limit" in report.stopped_reason or "day limit" in report.stopped_reason
+    assert report.counts == {"confirmed": 51 + 51, "planned": 70}  # 51 xero rows and their 51 write-backs
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert len(xero.docs["Invoices"]) == 120
+
+
+def test_a_changed_document_is_never_created_twice(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    edited = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
+                          {"InvoiceNumber": "I1", "Reference": "XYZ999",
+                           "Contact": {"ContactID": ref_placeholder("contact:Ann")}},
+                          "Invoice I1 (edited)", depends_on=("contact:Ann",), priority=20)
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), edited]))
+    assert len(xero.docs["Invoices"]) == 1
+    row = con.execute("select status, error_message from sync.write_ledger where description like '%edited%'").fetchone()
+    assert row[0] == "skipped" and "already created in Xero" in row[1]

@@ -57,18 +57,21 @@ def staging_select(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
     available = {alias: _existing_columns(con, table) for alias, table in spec.sources.items()}
     driving = next(iter(spec.sources))
 
+    missing_table = any(cols is None for cols in available.values())
+
     def resolve(expr: str) -> str:
         def replace(match: re.Match[str]) -> str:
             alias, column = match.group(1), match.group(2)
             cols = available.get(alias)
-            return f'{alias}."{column}"' if cols is not None and column in cols else "NULL"
+            present = not missing_table and cols is not None and column in cols
+            return f'{alias}."{column}"' if present else "NULL"
 
         return _COLUMN_REF.sub(replace, expr)
 
     select = ",\n  ".join(f'CAST({resolve(expr)} AS {dtype}) AS "{name}"' for name, (expr, dtype) in spec.columns.items())
-    if any(cols is None for cols in available.values()):
+    if missing_table:
         # a raw table is missing: nothing has arrived yet, so staging is empty but typed
-        return f"SELECT {select.replace(chr(10), ' ')} FROM (SELECT 1) AS _none WHERE false"
+        return f"SELECT {select} FROM (SELECT 1) AS _none WHERE false"
     source = f"{spec.sources[driving]} AS {driving}"
     sql = f"SELECT\n  {select}\nFROM {source}"
     if spec.joins:

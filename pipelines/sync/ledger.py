@@ -191,6 +191,16 @@ def mark_problem(con: duckdb.DuckDBPyConnection, keys: Sequence[str], status: st
            error_message=message, error_hint=hint)
 
 
+def pending_writebacks(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[str]:
+    """Keys of Auxo write-backs (Xero ids, errors) recorded by a sink but not yet confirmed."""
+    ensure_ledger(con)
+    rows = con.execute(
+        "select idempotency_key from sync.write_ledger where connection_id = ? and target = 'auxo' "
+        "and plan_asset = 'sink' and status in ('planned', 'sent', 'failed', 'blocked') "
+        "and coalesce(error_class, '') <> 'needs_person'", [connection_id]).fetchall()
+    return [row[0] for row in rows]
+
+
 def known_targets(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[str, str]:
     """``ref -> target id`` of every document the ledger has confirmed creating."""
     ensure_ledger(con)

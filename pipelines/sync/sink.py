@@ -87,10 +87,13 @@ class Sink:
 
     # -- entry point --------------------------------------------------------------------------
 
-    def run(self, plan: pl.DataFrame) -> SinkReport:
+    def run(self, plan: pl.DataFrame, pending_keys: list[str] | None = None) -> SinkReport:
+        """Record ``plan`` and send what is due; ``pending_keys`` adds ledger rows not in this plan
+        (write-backs recorded by an earlier sink) to what is sent."""
         report = SinkReport(dry_run=self.dry_run)
         report.recorded = ledger.record_plan(self.con, plan, self.run_id)
         keys = plan["idempotency_key"].to_list() if not plan.is_empty() else []
+        keys = list(dict.fromkeys([*keys, *(pending_keys or [])]))
         if not self.dry_run and keys:
             report.reconciled = self._reconcile(keys)
             self._hold_locked(keys)

@@ -1,0 +1,128 @@
+"""Running the sync from the command line: one day or a range, the demo, seeding the sandboxes.
+
+Runs go through the persistent Dagster instance under the data folder, so they show in the UI
+exactly like runs launched there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from rich.console import Console
+from rich.table import Table
+
+from pipelines import settings, warehouse
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints the run's progress messages (not Dagster's debug chatter) on the console."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.INFO)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is not None:
+            kind = getattr(event, "event_type_value", "")
+            if kind == "STEP_START":
+                self.console.print(f"[dim]…[/dim] {step}")
+            elif kind == "STEP_FAILURE":
+                self.console.print(f"[red]✗ {step} failed[/red]: {meta.get('orig_message', '')}")
+            return
+        message = meta.get("orig_message") or record.getMessage()
+        if record.levelno >= logging.INFO and message:
+            self.console.print(f"  [dim]{step}[/dim] {message}")
+
+
+def _progress_logger(console: Console) -> dg.LoggerDefinition:
+    @dg.logger(description="Progress on the console")
+    def progress(_init_context: dg.InitLoggerContext) -> logging.Logger:
+        log = logging.getLogger("auxo_xero.progress")
+        log.handlers = [_ProgressHandler(console)]
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        return log
+
+    return progress
+
+
+def run_sync(first: date, last: date, *, dry_run: bool, console: Console) -> bool:
+    """Materialise the sync job for ``[first, last]`` (one run); print a summary; True when it succeeded."""
+    from assets.definitions import defs
+    from assets.jobs import SYNC_JOB_NAME
+
+    job = defs.resolve_job_def(SYNC_JOB_NAME).with_logger_defs({"progress": _progress_logger(console)})
+    tags: dict[str, str] = {"auxo-xero/launched-by": "cli"}
+    partition_key = None
+    if first == last:
+        partition_key = first.isoformat()
+    else:
+        tags[ASSET_PARTITION_RANGE_START_TAG] = first.isoformat()
+        tags[ASSET_PARTITION_RANGE_END_TAG] = last.isoformat()
+    what = f"{first}" if first == last else f"{first} to {last}"
+    console.print(f"[bold]Syncing {what}[/bold]{' (dry run: nothing is sent)' if dry_run else ''}")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            run_config={"resources": {"sync_mode": {"config": {"dry_run": dry_run}}},
+                        "loggers": {"progress": {}}},
+            instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False)
+    print_summary(result.run_id, console)
+    if not result.success:
+        console.print("[red]The run failed.[/red] The step above says why; fix it and run the same command again — "
+                      "nothing already written is written twice.")
+    return result.success
+
+
+def print_summary(run_id: str, console: Console) -> None:
+    """What the run wrote, what it could not and why, and where to look next."""
+    with warehouse.connect() as con:
+        if not warehouse.table_exists(con, "sync", "write_ledger"):
+            console.print("No writes were planned.")
+            return
+        counts = con.execute(
+            "select target, entity, status, count(*) from sync.write_ledger where run_id = ? "
+            "group by all order by 1, 2, 3", [run_id]).fetchall()
+        problems = con.execute(
+            "select business_date, description, status, error_message, error_hint from sync.sync_errors "
+            "where run_id = ? order by business_date limit 15", [run_id]).fetchall()
+    table = Table(title="Writes in this run", show_lines=False)
+    for column in ("system", "document", "status", "count"):
+        table.add_column(column)
+    for target, entity, status, count in counts:
+        table.add_row(target, entity, status, str(count))
+    console.print(table if counts else "Nothing to write: both systems already agree for these days.")
+    for business_date, description, status, message, hint in problems:
+        console.print(f"[yellow]{status}[/yellow] {business_date or ''} {description}: {message}\n    → {hint}")
+    console.print(f"\nWarehouse: {settings.warehouse_path()}\n"
+                  "  every write:      select * from sync.write_ledger order by updated_at desc;\n"
+                  "  what needs you:   select * from sync.sync_errors;\n"
+                  "Dagster UI:        auxo-xero ui")
+
+
+def seed_sandboxes(profile: str, seed: int, end_date: date, *, force: bool, console: Console) -> dict[str, Any]:
+    """Generate a workshop and load it into both sandboxes (unless they already hold data)."""
+    from sandbox import generator
+
+    xero_state = settings.sandbox_state_dir("xero")
+    auxo_state = settings.sandbox_state_dir("auxo")
+    if force:
+        import shutil
+
+        from sandbox.embedded import forget_apps
+
+        for folder in (xero_state, auxo_state):
+            shutil.rmtree(folder, ignore_errors=True)
+        forget_apps()
+    console.print(f"Generating the '{profile}' workshop (seed {seed}, activity up to {end_date})…")
+    return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected")
+
+
+def run_demo(*, profile: str, seed: int, console: Console) -> bool:
+    raise NotImplementedError("run_demo lands with the generator")

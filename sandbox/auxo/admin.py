@@ -24,11 +24,13 @@ Action = Callable[[Transaction, Request, Fields], Any]
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status_code=status, media_type="application/json")
+    """Every successful admin answer is ``{"data": ...}``."""
+    return Response(dumps({"data": data}), status_code=status, media_type="application/json")
 
 
 def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
-    return _json({"error": {"code": code, "message": message, "details": details or {}}}, status)
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return Response(dumps(body), status_code=status, media_type="application/json")
 
 
 async def _body(request: Request) -> Any:
@@ -57,7 +59,7 @@ def person(action: Action, status: int = 200) -> Callable[[Request], Awaitable[R
             result = await run_in_threadpool(run)
         except RuleError as exc:
             return _error(exc.status if exc.status != 422 else 409, exc.code, exc.message, exc.details)
-        return _json({"data": result}, status)
+        return _json(result, status)
 
     return endpoint
 
@@ -124,14 +126,14 @@ async def requests_log(request: Request) -> Response:
     store = _store(request)
     if request.method == "DELETE":
         await run_in_threadpool(store.clear_requests)
-        return _json({"data": []})
-    return _json({"data": await run_in_threadpool(store.requests)})
+        return _json([])
+    return _json(await run_in_threadpool(store.requests))
 
 
 async def reset_state(request: Request) -> Response:
     await run_in_threadpool(reset, _store(request))
     request.app.state.faults.clear()
-    return _json({"ok": True})
+    return _json({"reset": True})
 
 
 async def seed(request: Request) -> Response:
@@ -147,7 +149,7 @@ async def inspect(request: Request) -> Response:
     body = await run_in_threadpool(_store(request).get_body, request.path_params["resource"], request.path_params["id"])
     if body is None:
         return _error(404, "not_found", "No such record.")
-    return Response('{"data":' + body + "}", media_type="application/json")
+    return Response('{"data":' + body + "}", media_type="application/json")  # already JSON
 
 
 def admin_routes() -> list[Route]:

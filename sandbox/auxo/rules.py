@@ -133,7 +133,7 @@ def price_purchase_order(order: Record) -> Record:
     rounding = parse_money(order["rounding_adjustment"])
     if abs(rounding) > 1:
         raise RuleError("invalid", "A rounding adjustment is at most one cent either way.",
-                        {"field": "rounding_adjustment"})
+                        {"field": "rounding_adjustment"}, status=400)
     subtotal = sum(parse_money(line["line_amount"]) for line in lines) + freight
     gst = sum(parse_money(line["gst"]) for line in lines) + freight_gst
     return {**order, "lines": lines, "freight_gst": format_money(freight_gst), "subtotal": format_money(subtotal),

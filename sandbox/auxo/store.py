@@ -89,6 +89,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (resource, natural_key)
 """
 
 
+# An upsert on the primary key only: a clash on the unique natural key must raise, never delete the
+# other record (which is what INSERT OR REPLACE would do).
+UPSERT = ("INSERT INTO records (resource, id, updated_at, ref, natural_key, body) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (resource, id) DO UPDATE SET updated_at = excluded.updated_at, ref = excluded.ref, "
+          "natural_key = excluded.natural_key, body = excluded.body")
+
+
 # ---------------------------------------------------------------- timestamps
 
 
@@ -286,9 +293,7 @@ class Store:
             raise ValueError(f"unknown Auxo resource {resource!r}")
         count = 0
         with self.transaction() as tx:
-            cur = tx.con.executemany(
-                f"INSERT OR REPLACE INTO records (resource, id, updated_at, ref, natural_key, body) "
-                f"VALUES ('{resource}', ?, ?, ?, ?, ?)", rows)
+            cur = tx.con.executemany(UPSERT, ((resource, *row) for row in rows))
             count = cur.rowcount
             newest = tx.con.execute("SELECT max(updated_at) FROM records WHERE resource = ?", (resource,)).fetchone()[0]
             if newest:
@@ -380,9 +385,8 @@ class Transaction:
             record["created_at"] = stamp
         ref, key = row_columns(resource, record)
         try:
-            self.con.execute(
-                "INSERT OR REPLACE INTO records (resource, id, updated_at, ref, natural_key, body) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (resource, record["id"], stamp, ref, key, dumps(record)))
+            row_id = resource if resource in SINGLETONS else record["id"]
+            self.con.execute(UPSERT, (resource, row_id, stamp, ref, key, dumps(record)))
         except sqlite3.IntegrityError as exc:
             field = KEY_FIELDS[resource]
             raise RuleError(DUPLICATE_CODES.get(field, "duplicate"),

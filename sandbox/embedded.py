@@ -36,7 +36,7 @@ class EmbeddedTransport(httpx.BaseTransport):
             ) from exc
 
 
-def _create_app(system: str, state_dir: Path):  # noqa: ANN202 - returns a Starlette app
+def _create_app(system: str, state_dir: Path):
     if system == "xero":
         from sandbox.xero.app import create_app
     elif system == "auxo":

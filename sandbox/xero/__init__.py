@@ -1,0 +1,58 @@
+"""The Xero sandbox: Xero's Accounting API and identity endpoints over file-backed state.
+
+Python entry points for the rest of the project (the HTTP surface is in ``app.py`` and
+docs/sandboxes.md):
+
+- ``credentials(state_dir)`` — client id, secret and tenant id, for a client_credentials login;
+- ``seed(state_dir, payload)`` — bulk-load Xero-shaped documents (``/admin/seed``);
+- ``request_log(state_dir, method=None, path_prefix=None, since=None)`` — logged API requests;
+- ``clear_request_log(state_dir)``, ``reset(state_dir)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def credentials(state_dir: Path) -> dict[str, str]:
+    from sandbox.xero.state import open_state
+
+    creds = open_state(Path(state_dir)).credentials()
+    return {key: creds[key] for key in ("client_id", "client_secret", "tenant_id")}
+
+
+def seed(state_dir: Path, payload: dict[str, Any]) -> dict[str, int]:
+    """Seed documents; returns counts per key. Raises ``sandbox.xero.seeding.SeedError``."""
+    from sandbox.xero.seeding import seed_payload
+    from sandbox.xero.state import open_state
+
+    return seed_payload(open_state(Path(state_dir)), payload)
+
+
+def request_log(state_dir: Path, *, method: str | None = None, path_prefix: str | None = None,
+                since: str | int | None = None) -> list[dict]:
+    from sandbox.xero.requestlog import entries
+    from sandbox.xero.state import open_state
+
+    return entries(open_state(Path(state_dir)), method=method, path_prefix=path_prefix, since=since)
+
+
+def clear_request_log(state_dir: Path) -> None:
+    from sandbox.xero.requestlog import clear
+    from sandbox.xero.state import open_state
+
+    clear(open_state(Path(state_dir)))
+
+
+def reset(state_dir: Path) -> None:
+    """Back to the freshly seeded demo organisation (credentials survive)."""
+    from sandbox.faults import FaultStore
+    from sandbox.xero.state import open_state
+    from sandbox.xero.state import reset as reset_state
+
+    reset_state(open_state(Path(state_dir)))
+    FaultStore(Path(state_dir)).clear()
+
+
+__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed"]

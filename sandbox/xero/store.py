@@ -1,0 +1,244 @@
+"""The sandbox's state: one SQLite file (WAL) in the state folder, shared by every process.
+
+Documents are stored as their Xero JSON with indexed columns copied out (see ``kinds.py``). Each
+API request runs in one short transaction (``Store.write`` takes SQLite's write lock up front with
+``BEGIN IMMEDIATE``, so two processes never deadlock upgrading a read lock). Timestamps come from
+the sandbox clock (``clock.py``); every write transaction gets one ``UpdatedDateUTC`` strictly
+greater than the previous write's, so clients' ``If-Modified-Since`` cursors never miss a change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sandbox.xero import clock, dates, jsonio
+from sandbox.xero.kinds import KINDS, Kind, get_path
+
+DB_NAME = "xero.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(
+    kind TEXT NOT NULL, id TEXT NOT NULL, type TEXT, number TEXT, name TEXT, contact_id TEXT,
+    status TEXT, reference TEXT, date_ms INTEGER, updated_ms INTEGER NOT NULL, body TEXT NOT NULL,
+    UNIQUE(kind, id));
+CREATE INDEX IF NOT EXISTS docs_updated ON docs(kind, updated_ms, id);
+CREATE INDEX IF NOT EXISTS docs_number ON docs(kind, number COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS docs_name ON docs(kind, name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS docs_contact ON docs(kind, contact_id);
+CREATE INDEX IF NOT EXISTS docs_reference ON docs(kind, reference COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS docs_status ON docs(kind, status);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(kind, date_ms);
+CREATE TABLE IF NOT EXISTS idempotency(
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS request_log(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, query TEXT NOT NULL, idempotency_key TEXT, status INTEGER, tenant TEXT,
+    documents INTEGER NOT NULL DEFAULT 0, dropped INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS request_log_ts ON request_log(ts_ms);
+CREATE TABLE IF NOT EXISTS refresh_tokens(
+    token TEXT PRIMARY KEY, client_id TEXT NOT NULL, auth_event_id TEXT NOT NULL, scope TEXT NOT NULL,
+    issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, rotated_ms INTEGER);
+CREATE TABLE IF NOT EXISTS rate_calls(tenant TEXT NOT NULL, ts_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_calls_ts ON rate_calls(tenant, ts_ms);
+"""
+
+_COLUMNS = ("type", "number", "name", "contact_id", "status", "reference", "date_ms")
+NOCASE_COLUMNS = frozenset({"number", "name", "reference"})  # compared case-insensitively, as Xero does
+_UPSERT = (
+    "INSERT INTO docs(kind, id, type, number, name, contact_id, status, reference, date_ms, updated_ms, body)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(kind, id) DO UPDATE SET type=excluded.type,"
+    " number=excluded.number, name=excluded.name, contact_id=excluded.contact_id, status=excluded.status,"
+    " reference=excluded.reference, date_ms=excluded.date_ms, updated_ms=excluded.updated_ms,"
+    " body=excluded.body"
+)
+
+
+def _column_value(column: str, value: object) -> object:
+    if value is None:
+        return None
+    if column == "date_ms":
+        return dates.ms_of(value) if isinstance(value, str) else None
+    if column == "contact_id":
+        return str(value).lower()
+    return str(value)
+
+
+def row_for(kind: Kind, doc: dict, updated_ms: int) -> tuple:
+    """The ``docs`` row of ``doc``: its id, indexed columns and JSON body."""
+    values = {column: _column_value(column, get_path(doc, path)) for column, path in kind.columns.items()}
+    doc_id = str(doc[kind.id_field])
+    if kind.name != "Currency" and kind.name != "TaxRate":
+        doc_id = doc_id.lower()
+    return (kind.name, doc_id, *(values.get(column) for column in _COLUMNS), updated_ms, jsonio.dumps(doc))
+
+
+class Tx:
+    """One transaction on the state: documents, meta values and the write timestamp."""
+
+    def __init__(self, store: Store, conn: sqlite3.Connection, *, writable: bool) -> None:
+        self.store = store
+        self.conn = conn
+        self.writable = writable
+        self._meta: dict[str, str] | None = None
+        self._stamp: int | None = None
+        self.now_ms = clock.now_ms(self)
+        self.cache: dict[str, Any] = {}  # per-transaction lookups (accounts, tax rates, organisation)
+
+    # meta -------------------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        if self._meta is None:
+            self._meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return self._meta.get(key, default)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
+        self._meta = None  # a savepoint may roll this back: re-read rather than trust a cache
+
+    def meta_json(self, key: str, default: Any = None) -> Any:
+        raw = self.meta(key)
+        return default if raw is None else jsonio.loads(raw)
+
+    def set_meta_json(self, key: str, value: Any) -> None:
+        self.set_meta(key, jsonio.dumps(value))
+
+    # time -------------------------------------------------------------------------------------
+    def stamp(self) -> int:
+        """This transaction's write timestamp (ms): the clock, but always after the last write's."""
+        if self._stamp is None:
+            last = int(self.meta("last_write_ms", "0") or 0)
+            self._stamp = max(self.now_ms, last + 1)
+            self.set_meta("last_write_ms", str(self._stamp))
+        return self._stamp
+
+    def note_timestamp(self, ms: int) -> None:
+        """Seeding wrote ``ms`` as an UpdatedDateUTC: later writes must still come after it."""
+        last = int(self.meta("last_write_ms", "0") or 0)
+        if ms > last:
+            self.set_meta("last_write_ms", str(ms))
+
+    # documents --------------------------------------------------------------------------------
+    def get(self, kind: str, doc_id: str) -> dict | None:
+        row = self.conn.execute(
+            "SELECT body FROM docs WHERE kind=? AND id=?", (kind, _norm_id(kind, doc_id))
+        ).fetchone()
+        return jsonio.loads(row[0]) if row else None
+
+    def find(self, kind: str, column: str, value: str) -> list[dict]:
+        """Documents whose indexed ``column`` equals ``value`` (number/name/reference ignore case)."""
+        assert column in _COLUMNS
+        collate = " COLLATE NOCASE" if column in NOCASE_COLUMNS else ""
+        rows = self.conn.execute(
+            f"SELECT body FROM docs WHERE kind=? AND {column}=?{collate} ORDER BY updated_ms, id",
+            (kind, value),
+        ).fetchall()
+        return [jsonio.loads(row[0]) for row in rows]
+
+    def all(self, kind: str) -> list[dict]:
+        rows = self.conn.execute("SELECT body FROM docs WHERE kind=? ORDER BY rowid", (kind,)).fetchall()
+        return [jsonio.loads(row[0]) for row in rows]
+
+    def exists(self, kind: str, column: str, value: str, *, where: str = "",
+               params: Iterable[object] = ()) -> bool:
+        assert column in _COLUMNS
+        collate = " COLLATE NOCASE" if column in NOCASE_COLUMNS else ""
+        row = self.conn.execute(
+            f"SELECT 1 FROM docs WHERE kind=? AND {column}=?{collate}{where} LIMIT 1", (kind, value, *params)
+        ).fetchone()
+        return row is not None
+
+    def put(self, kind_name: str, doc: dict, *, updated_ms: int | None = None) -> dict:
+        """Insert or replace ``doc``, stamping ``UpdatedDateUTC`` with this write's timestamp
+        (or with ``updated_ms``, which seeding may supply)."""
+        kind = KINDS[kind_name]
+        ms = self.stamp() if updated_ms is None else updated_ms
+        if updated_ms is not None:
+            self.note_timestamp(updated_ms)
+        if kind.stamped:
+            doc["UpdatedDateUTC"] = dates.ms_timestamp(ms)
+        self.conn.execute(_UPSERT, row_for(kind, doc, ms))
+        return doc
+
+    def put_rows(self, rows: list[tuple]) -> None:
+        """Bulk insert prepared rows (seeding)."""
+        self.conn.executemany(_UPSERT, rows)
+
+
+def _norm_id(kind: str, doc_id: str) -> str:
+    return doc_id if kind in ("Currency", "TaxRate") else doc_id.lower()
+
+
+class Store:
+    """The SQLite state of one state folder. Connections are per thread; transactions are short."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.state_dir / DB_NAME
+        self._local = threading.local()
+        self._credentials: dict[str, str] | None = None
+
+    def connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.create_function("msdate", 1, dates.ms_of, deterministic=True)
+            self._local.conn = conn
+        return conn
+
+    def credentials(self) -> dict[str, str]:
+        """Client id and secret, tenant id and token signing key (fixed for the folder's life)."""
+        if self._credentials is None:
+            with self.read() as tx:
+                self._credentials = {key: str(tx.meta(key)) for key in
+                                     ("client_id", "client_secret", "tenant_id", "signing_key")}
+        return self._credentials
+
+    def create_schema(self) -> None:
+        self.connect().executescript(SCHEMA)
+
+    @contextmanager
+    def write(self, *, documents: bool = True) -> Iterator[Tx]:
+        """A write transaction. ``documents=False`` for bookkeeping writes (request log, rate
+        counters) that must not consume an ``UpdatedDateUTC``."""
+        conn = self.connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tx = Tx(self, conn, writable=True)
+            if documents:
+                tx.stamp()  # taken outside any savepoint, so a rolled-back element cannot undo it
+            yield tx
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        conn = self.connect()
+        conn.execute("BEGIN")
+        try:
+            yield Tx(self, conn, writable=False)
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self, tx: Tx, name: str = "element") -> Iterator[None]:
+        """A nested unit of work: rolled back on error, kept otherwise."""
+        tx.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            tx.conn.execute(f"ROLLBACK TO {name}")
+            tx.conn.execute(f"RELEASE {name}")
+            raise
+        tx.conn.execute(f"RELEASE {name}")

@@ -72,7 +72,6 @@ class FaultStore:
         self._lock_path = Path(state_dir) / "faults.lock"
         self._rng = random.Random()
         self._rng_seed: int | None = None
-        self._cache: tuple[float, FaultConfig] | None = None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -85,15 +84,12 @@ class FaultStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _read(self) -> FaultConfig:
+        # read every time (a few hundred bytes): a cache keyed on mtime can miss a rewrite made within
+        # the same clock tick and bring a consumed scripted fault back to life
         try:
-            stat = self.path.stat()
+            return FaultConfig(**json.loads(self.path.read_text() or "{}"))
         except FileNotFoundError:
             return FaultConfig()
-        if self._cache and self._cache[0] == stat.st_mtime_ns:
-            return self._cache[1]
-        config = FaultConfig(**json.loads(self.path.read_text() or "{}"))
-        self._cache = (stat.st_mtime_ns, config)
-        return config
 
     def _write(self, config: FaultConfig) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

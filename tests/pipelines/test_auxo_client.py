@@ -83,7 +83,7 @@ def test_a_rerun_reads_only_what_changed(tmp_path: Path, state: Path, client: Au
     pipeline.run(auxo_source(lambda: client, "c1"))
     log = sandbox.auxo.request_log(state)
     assert len(log) == 13  # one call per resource, each carrying the cursor
-    since = [r for r in log if r["path"].endswith("/customers")][0]["query"]
+    since = next(r for r in log if r["path"].endswith("/customers"))["query"]
     assert "updated_since" in since
     response = admin(state).patch("/admin/customers/cus_00007", json={"email": "new@example.com"})
     assert response.status_code == 200, response.text

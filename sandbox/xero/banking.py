@@ -13,7 +13,7 @@ from decimal import Decimal
 from sandbox.xero import books, contacts, dates, errors, lines
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import bool_field, date_field, ref_of, set_date, text
+from sandbox.xero.fields import bool_field, date_field, ref_of, seed_updated_ms, set_date, text
 from sandbox.xero.invoices import CREDIT_NOTE, settle
 from sandbox.xero.money import ZERO
 from sandbox.xero.store import Tx
@@ -72,7 +72,7 @@ def create(tx: Tx, raw: dict, *, unitdp: int = 2, seeding: bool = False) -> dict
         doc["PrepaymentID"] = prepayment["PrepaymentID"]
     if messages:
         raise Invalid(messages, doc)
-    seed_ms = contacts._seed_ms(raw) if seeding else None
+    seed_ms = seed_updated_ms(raw) if seeding else None
     if prepayment is not None:
         tx.put("Prepayment", prepayment, updated_ms=seed_ms)
     return tx.put("BankTransaction", doc, updated_ms=seed_ms)

@@ -12,7 +12,7 @@ import re
 from sandbox.xero import errors
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import text
+from sandbox.xero.fields import seed_updated_ms, text
 from sandbox.xero.store import Tx
 
 PHONE_TYPES = ("DEFAULT", "DDI", "FAX", "MOBILE")
@@ -126,7 +126,7 @@ def create(tx: Tx, raw: dict, *, seeding: bool = False) -> dict:
     validate(tx, doc, messages)
     if messages:
         raise Invalid(messages, doc)
-    return tx.put("Contact", doc, updated_ms=_seed_ms(raw) if seeding else None)
+    return tx.put("Contact", doc, updated_ms=seed_updated_ms(raw) if seeding else None)
 
 
 def update(tx: Tx, existing: dict, raw: dict) -> dict:
@@ -241,12 +241,3 @@ def _same(old: dict, new: dict) -> bool:
 
 def _echo(raw: dict) -> dict:
     return apply_fields(blank_contact(str(raw.get("ContactID") or errors.EMPTY_ID)), raw, [])
-
-
-def _seed_ms(raw: dict) -> int | None:
-    from sandbox.xero.dates import ms_of, parse_timestamp_ms
-
-    value = raw.get("UpdatedDateUTC")
-    if not value:
-        return None
-    return ms_of(value) if ms_of(value) is not None else parse_timestamp_ms(str(value))

@@ -67,3 +67,12 @@ def set_date(doc: dict, key: str, value: date | None, *, with_string: bool = Fal
 def ref_of(raw: object) -> dict:
     """A nested reference object (``{"InvoiceID": ...}``), tolerating ``None``."""
     return raw if isinstance(raw, dict) else {}
+
+
+def seed_updated_ms(raw: dict) -> int | None:
+    """The ``UpdatedDateUTC`` a seeded document brings (MS-JSON or ISO), if any."""
+    value = raw.get("UpdatedDateUTC")
+    if not value:
+        return None
+    ms = dates.ms_of(value)
+    return ms if ms is not None else dates.parse_timestamp_ms(str(value))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sandbox.xero import books, contacts, dates, errors, lines
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import bool_field, date_field, set_date, text
+from sandbox.xero.fields import bool_field, date_field, seed_updated_ms, set_date, text
 from sandbox.xero.money import ZERO, q2
 from sandbox.xero.store import Tx
 
@@ -197,7 +197,7 @@ def create(tx: Tx, spec: Spec, raw: dict, *, unitdp: int = 2, seeding: bool = Fa
     if messages:
         raise Invalid(messages, doc)
     settle(spec, doc)
-    return tx.put(spec.kind, doc, updated_ms=contacts._seed_ms(raw) if seeding else None)
+    return tx.put(spec.kind, doc, updated_ms=seed_updated_ms(raw) if seeding else None)
 
 
 def _comparable(doc: dict) -> dict:

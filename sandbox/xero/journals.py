@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 
-from sandbox.xero import books, contacts, dates, errors
+from sandbox.xero import books, dates, errors
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import bool_field, date_field, decimal_field, set_date, text
+from sandbox.xero.fields import bool_field, date_field, decimal_field, seed_updated_ms, set_date, text
 from sandbox.xero.lines import _tracking, line_amount_types, tax_for
 from sandbox.xero.money import ZERO, q2
 from sandbox.xero.store import Tx
@@ -115,7 +115,7 @@ def create(tx: Tx, raw: dict, *, seeding: bool = False) -> dict:
         books.check_lock(tx, dates.date_of(doc["Date"]), messages, seeding=seeding)
     if messages:
         raise Invalid(messages, _with_warnings(doc, warnings))
-    tx.put("ManualJournal", doc, updated_ms=contacts._seed_ms(raw) if seeding else None)
+    tx.put("ManualJournal", doc, updated_ms=seed_updated_ms(raw) if seeding else None)
     return _with_warnings(doc, warnings)
 
 

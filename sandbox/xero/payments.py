@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandbox.xero import books, contacts, dates, errors
+from sandbox.xero import books, dates, errors
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import bool_field, date_field, decimal_field, ref_of, text
+from sandbox.xero.fields import bool_field, date_field, decimal_field, ref_of, seed_updated_ms, text
 from sandbox.xero.invoices import CREDIT_NOTE, INVOICE, Spec, reference, settle
 from sandbox.xero.money import q2
 from sandbox.xero.store import Tx
@@ -101,7 +101,7 @@ def create(tx: Tx, raw: dict, *, seeding: bool = False) -> dict:
                                "Reference": doc["Reference"], "CurrencyRate": doc["CurrencyRate"],
                                "HasAccount": True, "HasValidationErrors": False})
     tx.put(spec.kind, settle(spec, target))
-    return tx.put("Payment", doc, updated_ms=contacts._seed_ms(raw) if seeding else None)
+    return tx.put("Payment", doc, updated_ms=seed_updated_ms(raw) if seeding else None)
 
 
 def delete(tx: Tx, payment: dict, raw: dict) -> dict:

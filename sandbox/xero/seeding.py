@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.xero import allocations, banking, contacts, invoices, journals, payments, settings
+from sandbox.xero import allocations, banking, contacts, dates, errors, invoices, journals, payments, settings
+from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
+from sandbox.xero.fields import seed_updated_ms
 from sandbox.xero.kinds import KINDS
 from sandbox.xero.store import Store, Tx, row_for
 
@@ -34,7 +36,7 @@ def _bulk_contacts(tx: Tx, items: list[dict], problems: list[dict]) -> int:
     for index, raw in enumerate(items):
         messages: list[str] = []
         contact_id = str(raw.get("ContactID") or "").lower()
-        doc = contacts.apply_fields(contacts.blank_contact(contact_id or contacts.new_id()), raw, messages)
+        doc = contacts.apply_fields(contacts.blank_contact(contact_id or new_id()), raw, messages)
         for flag in ("IsCustomer", "IsSupplier"):
             if isinstance(raw.get(flag), bool):
                 doc[flag] = raw[flag]
@@ -42,23 +44,23 @@ def _bulk_contacts(tx: Tx, items: list[dict], problems: list[dict]) -> int:
             doc["MergedToContactID"] = str(raw["MergedToContactID"]).lower()
         name = (doc.get("Name") or "").strip()
         if not name:
-            messages.append(contacts.errors.CONTACT_NAME_EMPTY)
+            messages.append(errors.CONTACT_NAME_EMPTY)
         elif doc["ContactStatus"] == "ACTIVE":
             if name.lower() in active_names:
-                messages.append(contacts.errors.CONTACT_NAME_UNIQUE.format(name=name))
+                messages.append(errors.CONTACT_NAME_UNIQUE.format(name=name))
             active_names.add(name.lower())
         number = (doc.get("ContactNumber") or "").lower()
         if number:
             if number in numbers:
-                messages.append(contacts.errors.CONTACT_NUMBER_UNIQUE)
+                messages.append(errors.CONTACT_NUMBER_UNIQUE)
             numbers.add(number)
         if messages:
             problems.append({"kind": "Contacts", "index": index, "messages": messages})
             continue
-        updated = contacts._seed_ms(raw) or stamp
+        updated = seed_updated_ms(raw) or stamp
         if updated != stamp:
             tx.note_timestamp(updated)
-        doc["UpdatedDateUTC"] = contacts.dates.ms_timestamp(updated)
+        doc["UpdatedDateUTC"] = dates.ms_timestamp(updated)
         rows.append(row_for(kind, doc, updated))
     tx.put_rows(rows)
     return len(rows)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import copy
 
-from sandbox.xero import books, contacts, errors
+from sandbox.xero import books, errors
 from sandbox.xero.books import new_id
 from sandbox.xero.errors import Invalid
-from sandbox.xero.fields import bool_field, decimal_field, text
+from sandbox.xero.fields import bool_field, decimal_field, seed_updated_ms, text
 from sandbox.xero.money import ZERO, qdp
 from sandbox.xero.seed_org import CLASS_OF_TYPE
 from sandbox.xero.store import Tx
@@ -125,7 +125,7 @@ def create_item(tx: Tx, raw: dict, *, unitdp: int = 2, seeding: bool = False) ->
     doc.setdefault("Name", doc["Code"])
     if messages:
         raise Invalid(messages, doc)
-    return tx.put("Item", doc, updated_ms=contacts._seed_ms(raw) if seeding else None)
+    return tx.put("Item", doc, updated_ms=seed_updated_ms(raw) if seeding else None)
 
 
 def update_item(tx: Tx, existing: dict, raw: dict, *, unitdp: int = 2) -> dict:

@@ -82,7 +82,7 @@ class RetryPolicy:
         self.attempts = attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
-        self.sleep = sleep or tenacity.nap.sleep
+        self.sleep = sleep if sleep is not None else tenacity.nap.sleep
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -66,7 +66,7 @@ def _resource(spec: XeroResource, client_factory: Callable[[], XeroClient], conn
                 yield _tag(page, connection_id)
 
         return dlt.resource(changed, write_disposition="merge",
-                            columns={"updated_date_utc": {"dedup_sort": "desc"}}, **hints)
+                            columns={"UpdatedDateUTC": {"dedup_sort": "desc"}}, **hints)
 
     def everything():
         client = client_factory()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 MAPPINGS_DIR = Path(__file__).resolve().parent
 MAPPINGS_ENV = "AUXO_XERO_MAPPINGS"
@@ -161,14 +161,82 @@ class SyncSwitches(_Strict):
     api: ApiSync = ApiSync()
 
 
+AUXO_SCALAR_FIELDS = ("name", "first_name", "last_name", "contact_person", "email", "phone", "mobile", "abn")
+AUXO_ADDRESS_FIELDS = {"postal_address": "postal", "street_address": "street"}
+XERO_SCALAR_FIELDS = ("Name", "FirstName", "LastName", "EmailAddress", "TaxNumber")
+XERO_PHONE_TYPES = ("DEFAULT", "DDI", "MOBILE", "FAX")
+XERO_ADDRESS_TYPES = ("POBOX", "STREET")
+XERO_CONTACT_PERSON = "ContactPersons.0"
+FieldCompare = Literal["text", "email", "phone", "digits", "person", "address"]
+
+
 class ContactField(_Strict):
+    """One contact field kept in step: the Auxo field, where it lives in Xero, and its rules."""
+
     auxo: str
     xero: str
+    direction: Literal["both", "to_xero", "to_auxo"] = "both"
     blank_in_auxo_keeps_xero: bool = False
+
+    @field_validator("auxo")
+    @classmethod
+    def _known_auxo(cls, value: str) -> str:
+        known = (*AUXO_SCALAR_FIELDS, *AUXO_ADDRESS_FIELDS)
+        if value not in known:
+            raise ValueError(f"unknown Auxo contact field {value!r} — use one of {', '.join(known)}")
+        return value
+
+    @field_validator("xero")
+    @classmethod
+    def _known_xero(cls, value: str) -> str:
+        head, _, slot = value.partition(".")
+        ok = (value in XERO_SCALAR_FIELDS or value == XERO_CONTACT_PERSON
+              or (head == "Phones" and slot in XERO_PHONE_TYPES)
+              or (head == "Addresses" and slot in XERO_ADDRESS_TYPES))
+        if not ok:
+            raise ValueError(f"unknown Xero contact field {value!r} — use {', '.join(XERO_SCALAR_FIELDS)}, "
+                             f"Phones.<{'|'.join(XERO_PHONE_TYPES)}>, Addresses.<{'|'.join(XERO_ADDRESS_TYPES)}> "
+                             f"or {XERO_CONTACT_PERSON}")
+        return value
+
+    @model_validator(mode="after")
+    def _same_shape(self) -> ContactField:
+        address_a, address_x = self.auxo in AUXO_ADDRESS_FIELDS, self.xero.startswith("Addresses.")
+        person_a, person_x = self.auxo == "contact_person", self.xero == XERO_CONTACT_PERSON
+        if address_a != address_x:
+            raise ValueError(f"{self.auxo} and {self.xero} do not fit: an Auxo address maps to "
+                             "Addresses.<POBOX|STREET> and nothing else")
+        if person_a != person_x:
+            raise ValueError(f"{self.auxo} and {self.xero} do not fit: contact_person maps to "
+                             f"{XERO_CONTACT_PERSON} and nothing else")
+        return self
+
+    @property
+    def compare(self) -> FieldCompare:
+        """How the two sides' values are compared (a difference in format alone is not a change)."""
+        if self.xero.startswith("Addresses."):
+            return "address"
+        if self.xero.startswith("Phones."):
+            return "phone"
+        if self.xero == XERO_CONTACT_PERSON:
+            return "person"
+        return {"EmailAddress": "email", "TaxNumber": "digits"}.get(self.xero, "text")  # type: ignore[return-value]
 
 
 class Fields(_Strict):
     contact_fields: list[ContactField]
+
+    @field_validator("contact_fields")
+    @classmethod
+    def _each_once(cls, value: list[ContactField]) -> list[ContactField]:
+        for side in ("auxo", "xero"):
+            names = [getattr(f, side) for f in value]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"{side} field {twice[0]} is mapped more than once — keep one entry for it")
+        if not any(f.auxo == "name" and f.xero == "Name" for f in value):
+            raise ValueError("the mapping auxo: name → xero: Name is required (every Xero contact has a name) — add it")
+        return value
 
 
 @dataclass(frozen=True)

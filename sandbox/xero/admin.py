@@ -6,6 +6,7 @@ request log, and act as a person working in Xero. docs/sandboxes.md documents ev
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -29,11 +30,11 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(jsonio.dumps(body), status_code=status, media_type=JSON)
 
 
-async def _body(request: Request) -> dict:
+async def _body(request: Request, *, decimals: bool = True) -> dict:
     raw = await request.body()
     if not raw.strip():
         return {}
-    parsed = jsonio.loads(raw)
+    parsed = jsonio.loads(raw) if decimals else json.loads(raw)
     if not isinstance(parsed, dict):
         raise ValueError("expected a JSON object")
     return parsed
@@ -77,7 +78,7 @@ def routes(store: Store, connection: Any) -> list[Route]:
     async def fault_config(request: Request) -> Response:
         if request.method == "PUT":
             try:
-                faults.set(FaultConfig(**await _body(request)))
+                faults.set(FaultConfig(**await _body(request, decimals=False)))
             except (TypeError, ValueError) as exc:
                 return _json({"error": str(exc)}, 400)
         elif request.method == "DELETE":

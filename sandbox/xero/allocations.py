@@ -41,7 +41,10 @@ def _invoice(tx: Tx, raw: dict, messages: list[str]) -> dict | None:
     return invoice
 
 
-def allocate(tx: Tx, source_kind: str, source: dict, raw: dict, *, seeding: bool = False) -> dict:
+def allocate(tx: Tx, source_kind: str, source: dict, raw: dict, *, seeding: bool = False,
+             updated_ms: int | None = None) -> dict:
+    """Allocate ``source`` to the invoice ``raw`` names. ``updated_ms``: the time a seeded
+    allocation happened (both documents keep it, never moving back)."""
     what, id_field, number_field, invoice_key, matching = SOURCES[source_kind]
     messages: list[str] = []
     invoice = _invoice(tx, raw, messages)
@@ -75,14 +78,20 @@ def allocate(tx: Tx, source_kind: str, source: dict, raw: dict, *, seeding: bool
         raise Invalid(list(dict.fromkeys(messages)), allocation)
     assert invoice is not None
     source["Allocations"].append({key: allocation[key] for key in ("AllocationID", "Amount", "Date", "Invoice")})
-    tx.put(source_kind, settle(CREDIT_NOTE, source))
+    tx.put(source_kind, settle(CREDIT_NOTE, source), updated_ms=_later(source, updated_ms))
     applied = {id_field: source[id_field], "ID": allocation["AllocationID"], "AppliedAmount": amount,
                "Date": allocation["Date"], "Total": source["Total"]}
     if number_field:
         applied[number_field] = source.get(number_field, "")
     invoice[invoice_key].append(applied)
-    tx.put("Invoice", settle(INVOICE, invoice))
+    tx.put("Invoice", settle(INVOICE, invoice), updated_ms=_later(invoice, updated_ms))
     return allocation
+
+
+def _later(doc: dict, updated_ms: int | None) -> int | None:
+    if updated_ms is None:
+        return None
+    return max(updated_ms, dates.ms_of(doc.get("UpdatedDateUTC")) or 0)
 
 
 def remove(tx: Tx, source_kind: str, source: dict, allocation_id: str) -> dict:

@@ -31,15 +31,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def blank_contact(contact_id: str) -> dict:
+    """A new contact as Xero shows one: two address slots, four phone slots, empty groups."""
     return {
         "ContactID": contact_id,
         "ContactStatus": "ACTIVE",
         "Name": "",
         "EmailAddress": "",
         "BankAccountDetails": "",
-        "Addresses": [{"AddressType": kind, **{key: "" for key in ADDRESS_FIELDS if key != "AddressLine1"}}
-                      for kind in ADDRESS_TYPES],
-        "Phones": [{"PhoneType": kind, **{key: "" for key in PHONE_FIELDS}} for kind in PHONE_TYPES],
+        "Addresses": [_blank_address("STREET"), _blank_address("POBOX")],
+        "Phones": [_blank_phone("DEFAULT"), _blank_phone("DDI"), _blank_phone("FAX"), _blank_phone("MOBILE")],
         "ContactGroups": [],
         "IsSupplier": False,
         "IsCustomer": False,
@@ -49,6 +49,14 @@ def blank_contact(contact_id: str) -> dict:
         "HasAttachments": False,
         "HasValidationErrors": False,
     }
+
+
+def _blank_address(kind: str) -> dict:
+    return {"AddressType": kind, "City": "", "Region": "", "PostalCode": "", "Country": "", "AttentionTo": ""}
+
+
+def _blank_phone(kind: str) -> dict:
+    return {"PhoneType": kind, "PhoneNumber": "", "PhoneAreaCode": "", "PhoneCountryCode": ""}
 
 
 def _merge_slots(current: list[dict], incoming: object, type_key: str, fields: tuple[str, ...],

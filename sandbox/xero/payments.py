@@ -97,11 +97,19 @@ def create(tx: Tx, raw: dict, *, seeding: bool = False) -> dict:
     if messages:
         raise Invalid(messages, doc)
     assert spec is not None and target is not None
+    seed_ms = seed_updated_ms(raw) if seeding else None
     target["Payments"].append({"PaymentID": doc["PaymentID"], "Date": doc["Date"], "Amount": amount,
                                "Reference": doc["Reference"], "CurrencyRate": doc["CurrencyRate"],
                                "HasAccount": True, "HasValidationErrors": False})
-    tx.put(spec.kind, settle(spec, target))
-    return tx.put("Payment", doc, updated_ms=seed_updated_ms(raw) if seeding else None)
+    tx.put(spec.kind, settle(spec, target), updated_ms=_later(target, seed_ms))
+    return tx.put("Payment", doc, updated_ms=seed_ms)
+
+
+def _later(doc: dict, seed_ms: int | None) -> int | None:
+    """A seeded change keeps its own time, but never moves a document's UpdatedDateUTC back."""
+    if seed_ms is None:
+        return None
+    return max(seed_ms, dates.ms_of(doc.get("UpdatedDateUTC")) or 0)
 
 
 def delete(tx: Tx, payment: dict, raw: dict) -> dict:

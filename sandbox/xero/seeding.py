@@ -9,6 +9,7 @@ transaction: the payload goes in whole or not at all. Contacts take a bulk path 
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from sandbox.xero import allocations, banking, contacts, dates, errors, invoices, journals, payments, settings
@@ -28,6 +29,16 @@ class SeedError(ValueError):
 
 
 def _bulk_contacts(tx: Tx, items: list[dict], problems: list[dict]) -> int:
+    """Contacts in one ``executemany`` (the garbage collector paused: it would otherwise walk the
+    hundreds of thousands of fresh dicts again and again)."""
+    gc.disable()
+    try:
+        return _bulk_contacts_inner(tx, items, problems)
+    finally:
+        gc.enable()
+
+
+def _bulk_contacts_inner(tx: Tx, items: list[dict], problems: list[dict]) -> int:
     active_names = {row[0].lower() for row in tx.conn.execute(
         "SELECT name FROM docs WHERE kind='Contact' AND status='ACTIVE' AND name IS NOT NULL")}
     numbers = {row[0].lower() for row in tx.conn.execute(
@@ -69,7 +80,7 @@ def _bulk_contacts(tx: Tx, items: list[dict], problems: list[dict]) -> int:
 def _apply_allocations(tx: Tx, source_kind: str, source: dict, raw: dict) -> None:
     for allocation in raw.get("Allocations") or []:
         allocations.allocate(tx, source_kind, tx.get(source_kind, source[f"{source_kind}ID"]) or source,
-                             allocation, seeding=True)
+                             allocation, seeding=True, updated_ms=seed_updated_ms(raw))
 
 
 def _seed_one(tx: Tx, key: str, raw: dict) -> None:

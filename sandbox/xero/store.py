@@ -28,12 +28,12 @@ CREATE TABLE IF NOT EXISTS docs(
     status TEXT, reference TEXT, date_ms INTEGER, updated_ms INTEGER NOT NULL, body TEXT NOT NULL,
     UNIQUE(kind, id));
 CREATE INDEX IF NOT EXISTS docs_updated ON docs(kind, updated_ms, id);
-CREATE INDEX IF NOT EXISTS docs_number ON docs(kind, number COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS docs_name ON docs(kind, name COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS docs_contact ON docs(kind, contact_id);
-CREATE INDEX IF NOT EXISTS docs_reference ON docs(kind, reference COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS docs_number ON docs(kind, number COLLATE NOCASE) WHERE number IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_name ON docs(kind, name COLLATE NOCASE) WHERE name IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_contact ON docs(kind, contact_id) WHERE contact_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_reference ON docs(kind, reference COLLATE NOCASE) WHERE reference IS NOT NULL;
 CREATE INDEX IF NOT EXISTS docs_status ON docs(kind, status);
-CREATE INDEX IF NOT EXISTS docs_date ON docs(kind, date_ms);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(kind, date_ms) WHERE date_ms IS NOT NULL;
 CREATE TABLE IF NOT EXISTS idempotency(
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_ms INTEGER NOT NULL,
     status INTEGER NOT NULL, body BLOB NOT NULL);
@@ -76,7 +76,10 @@ def row_for(kind: Kind, doc: dict, updated_ms: int) -> tuple:
     doc_id = str(doc[kind.id_field])
     if kind.name != "Currency" and kind.name != "TaxRate":
         doc_id = doc_id.lower()
-    return (kind.name, doc_id, *(values.get(column) for column in _COLUMNS), updated_ms, jsonio.dumps(doc))
+    if values.get("reference") == "":
+        values["reference"] = None  # most documents have none: keep them out of the index
+    return (kind.name, doc_id, *(values.get(column) for column in _COLUMNS), updated_ms,
+            jsonio.dumps_fast(doc) if kind.name == "Contact" else jsonio.dumps(doc))
 
 
 class Tx:

@@ -216,7 +216,7 @@ class Sink:
     def _send_stage(self, target: str, client: Any, stage: pl.DataFrame, followups: list[str]) -> int:
         known = ledger.known_targets(self.con, stage["connection_id"][0])
         known.update(self._confirmed_non_creates(stage))
-        ready: dict[tuple[str, str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        ready: dict[tuple[str, ...], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for row in stage.iter_rows(named=True):
             missing = [ref for ref in row["depends_on"] or [] if ref not in known]
             if missing:
@@ -227,11 +227,13 @@ class Sink:
             except KeyError as exc:
                 self._block(row, [str(exc.args[0])])
                 continue
-            group = (row["entity"], row["operation"], _group_path(row, payload))
+            # writes to the same endpoint share calls (invoices and bills both go to PUT Invoices)
+            group = adapter_for(target, row["entity"], row["operation"]).group(payload)
             ready.setdefault(group, []).append((row, payload))
         batches = 0
-        for (entity, operation, _), items in ready.items():
-            adapter = adapter_for(target, entity, operation)
+        for items in ready.values():
+            first = items[0][0]
+            adapter = adapter_for(target, first["entity"], first["operation"])
             failures_in_a_row = 0
             for chunk in _chunks(items, adapter.batch_size):
                 if target in self._stopped:
@@ -342,10 +344,6 @@ class Sink:
         frame = plan_frame(writes)
         ledger.record_plan(self.con, frame, self.run_id)
         return frame["idempotency_key"].to_list()
-
-
-def _group_path(row: dict[str, Any], payload: dict[str, Any]) -> str:
-    return payload.get("path", "") if row["target"] == "auxo" else ""
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -32,6 +32,10 @@ class Adapter(Protocol):
     target: str
     batch_size: int
 
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        """Writes with the same group can share one call (same endpoint and method)."""
+        ...
+
     def send(self, client: Any, payloads: list[dict[str, Any]], key: str) -> list[Outcome]: ...
 
     def lookup(self, client: Any, payload: dict[str, Any], source_id: str) -> str | None: ...
@@ -72,6 +76,9 @@ class XeroBatch:
     target: str = "xero"
     batch_size: int = XERO_MAX_BATCH
 
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return ("xero", self.method, self.endpoint, self.collection, self.id_field)
+
     def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
         try:
             elements = client.write(self.method, self.endpoint, self.collection, payloads, idempotency_key=key)
@@ -96,6 +103,9 @@ class XeroSingle:
     id_field: str
     target: str = "xero"
     batch_size: int = 1
+
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return ("xero", self.method, self.url, *(str(payload.get(name)) for name in _placeholders(self.url)))
 
     def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
         (payload,) = payloads
@@ -238,6 +248,9 @@ class AuxoBulk:
     entity: str
     target: str = "auxo"
     batch_size: int = AUXO_MAX_BATCH
+
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return ("auxo", payload["path"])
 
     def send(self, client: AuxoClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
         paths = {p["path"] for p in payloads}

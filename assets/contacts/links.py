@@ -33,7 +33,7 @@ def contact_links(con: duckdb.DuckDBPyConnection, connection_id: str) -> pl.Data
         if not warehouse.table_exists(con, "staging", table):
             continue
         parts.append(con.sql(
-            f"select connection_id, '{kind}' as kind, id as auxo_id, xero_id from staging.{table} "  # noqa: S608
+            f"select connection_id, '{kind}' as kind, id as auxo_id, xero_id from staging.{table} "
             "where connection_id = ?", params=[connection_id]).pl())
     if not parts:
         return pl.DataFrame(schema=LINK_SCHEMA)

@@ -39,7 +39,7 @@ def seed_records(store: Store, payload: dict[str, Any]) -> dict[str, int]:
     for resource in SINGLETONS:
         if resource in payload:
             current = store.get(resource, resource) or {}
-            record = {**current, **payload[resource], "id": resource}
+            record = {**current, **payload[resource]}
             record["updated_at"] = canonical_timestamp(record.get("updated_at") or current["updated_at"])
             counts[resource] = seed_rows(store, resource, [(resource, record["updated_at"], None, None, dumps(record))])
     for resource in RESOURCES:

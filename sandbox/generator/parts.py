@@ -1,0 +1,105 @@
+"""The parts catalogue and the history of each part's average cost.
+
+Receipts move a part's average cost (weighted average, ``sandbox.auxo.rules.weighted_average_cost``);
+sales and adjustments only move the quantity on hand. The quantity on hand before every receipt is
+a cumulative sum (vectorised); the average itself is a short loop over receipts in time order,
+because each one depends on the one before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from sandbox.auxo.rules import weighted_average_cost
+from sandbox.generator.pools import PART_KINDS, VEHICLES
+from sandbox.generator.profiles import Profile
+from sandbox.generator.randomness import auxo_ids, stream
+from sandbox.generator.timeline import US_PER_DAY, Timeline
+
+QTY = 10_000
+FLUID_MARK = "(L)"
+
+
+def build_parts(profile: Profile, timeline: Timeline, seed: int) -> pl.DataFrame:
+    """Parts with a stocked flag, base cost, sell price, popularity and opening stock."""
+    rng = stream(seed, "parts")
+    n = profile.parts
+    kind = rng.integers(0, len(PART_KINDS), n)
+    stocked_share = np.array([k[1] for k in PART_KINDS])[kind]
+    low = np.array([k[2][0] for k in PART_KINDS])[kind]
+    high = np.array([k[2][1] for k in PART_KINDS])[kind]
+    stocked = rng.random(n) < stocked_share
+    cost = low + (rng.random(n) * (high - low)).astype(np.int64)
+    markup = 1.35 + rng.random(n) * 0.5
+    sell = (np.round(cost * markup / 5) * 5).astype(np.int64)  # sell prices end in 0 or 5 cents
+    fitment = rng.integers(0, len(VEHICLES), n)
+    descriptions = []
+    for k, f in zip(kind.tolist(), fitment.tolist(), strict=True):
+        stem = PART_KINDS[k][0]
+        descriptions.append(stem if FLUID_MARK in stem else f"{stem} - {VEHICLES[f][0]} {VEHICLES[f][1]}")
+    prefixes = ["".join(word[0] for word in PART_KINDS[k][0].replace("(L)", "").split()[:2]).upper() for k in kind.tolist()]
+    popularity = 1.0 / (rng.permutation(n) + 10.0) ** 0.8 * np.where(stocked, 4.0, 1.0)
+    opening = np.where(stocked, rng.integers(10, 80, n), 0) * QTY
+    created = timeline.local_midnight_us()[0] - rng.integers(30 * US_PER_DAY, 4 * 365 * US_PER_DAY, n)
+    return pl.DataFrame({
+        "idx": np.arange(n), "part_number": [f"{p}-{100000 + i * 7 % 900000:06d}" for i, p in enumerate(prefixes)],
+        "description": descriptions, "stocked": stocked, "base_cost": cost, "sell_price": sell,
+        "fluid": np.array([FLUID_MARK in PART_KINDS[k][0] for k in kind.tolist()]), "popularity": popularity,
+        "opening_qty": opening, "created_us": created,
+    }).with_columns(id=auxo_ids("prt", "idx", 6))
+
+
+def cost_history(parts: pl.DataFrame, receipts: pl.DataFrame, movements: pl.DataFrame) -> pl.DataFrame:
+    """Every change of every part's average cost: an ``opening`` entry, then one per receipt.
+
+    ``receipts``: ``part_idx, t_us, qty, unit_cost, order_id, order_line_id`` (received lines).
+    ``movements``: ``part_idx, t_us, qty`` for everything else that moves stock (sales negative).
+    """
+    # on hand before each receipt: one stable sort of all flows by (part, time), then a cumulative sum
+    part = np.concatenate([receipts["part_idx"].to_numpy(), movements["part_idx"].to_numpy()]).astype(np.int64)
+    moment = np.concatenate([receipts["t_us"].to_numpy(), movements["t_us"].to_numpy()]).astype(np.int64)
+    qty = np.concatenate([receipts["qty"].to_numpy(), movements["qty"].to_numpy()]).astype(np.int64)
+    is_receipt = np.zeros(len(part), bool)
+    is_receipt[: receipts.height] = True
+    key = part * (1 << 46) + (moment - moment.min() if len(moment) else moment)  # time span < 2^46 µs (2 years)
+    order = np.lexsort((~is_receipt, key))  # at the same moment, other flows first
+    part_sorted, qty_sorted = part[order], qty[order]
+    running = np.cumsum(qty_sorted)
+    group_start = np.r_[True, part_sorted[1:] != part_sorted[:-1]]
+    offset = np.maximum.accumulate(np.where(group_start, np.arange(len(part)), 0))
+    before_group = np.where(offset > 0, running[offset - 1], 0)
+    after = parts["opening_qty"].to_numpy()[part_sorted] + running - before_group
+    on_hand_after = np.empty(len(part), np.int64)
+    on_hand_after[order] = after
+    receipts = receipts.with_columns(on_hand_after=on_hand_after[: receipts.height]).with_columns(
+        on_hand_before=pl.col("on_hand_after") - pl.col("qty"))
+    ordered = receipts.with_row_index("row").sort("part_idx", "t_us", "row")
+    base = dict(zip(parts["idx"].to_list(), parts["base_cost"].to_list(), strict=True))
+    averages, previous = [], []
+    current_part, average = -1, 0
+    for part, held, qty, cost in zip(ordered["part_idx"].to_list(), ordered["on_hand_before"].to_list(),
+                                     ordered["qty"].to_list(), ordered["unit_cost"].to_list(), strict=True):
+        if part != current_part:
+            current_part, average = part, base[part]
+        previous.append(average)
+        average = weighted_average_cost(held, average, qty, cost)
+        averages.append(average)
+    receipt_entries = ordered.select(
+        "part_idx", effective_us="t_us", average_cost=pl.Series(averages, dtype=pl.Int64),
+        previous_average_cost=pl.Series(previous, dtype=pl.Int64), quantity_on_hand="on_hand_after",
+        reason=pl.lit("receipt"), purchase_order_id="order_id", purchase_order_line_id="order_line_id")
+    opening = parts.select(
+        part_idx="idx", effective_us="created_us", average_cost="base_cost",
+        previous_average_cost=pl.lit(None, pl.Int64), quantity_on_hand="opening_qty", reason=pl.lit("opening"),
+        purchase_order_id=pl.lit(None, pl.String), purchase_order_line_id=pl.lit(None, pl.String))
+    history = pl.concat([opening, receipt_entries]).sort("effective_us", "part_idx", "reason")
+    return history.with_columns(idx=pl.int_range(pl.len())).with_columns(id=auxo_ids("pch", "idx", 9))
+
+
+def cost_at(history: pl.DataFrame, moments: pl.DataFrame) -> pl.Series:
+    """The average cost of ``moments.part_idx`` at ``moments.t_us`` (latest entry at or before it)."""
+    left = moments.select("part_idx", "t_us").with_row_index("row").sort("t_us")
+    right = history.select("part_idx", t_us="effective_us", cost="average_cost").sort("t_us")
+    joined = left.join_asof(right, on="t_us", by="part_idx", strategy="backward", check_sortedness=False).sort("row")
+    return joined["cost"]

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from sandbox.xero import admin, identity, jsonio
+from sandbox.xero import admin, identity, jsonio, state
 from sandbox.xero.api import API_PREFIX, ApiApp, headers_of
 from sandbox.xero.requestlog import RequestLogMiddleware
 from sandbox.xero.state import open_state
@@ -40,6 +40,19 @@ def connection_info(state_dir: Path, base_url: str) -> dict:
         "refresh_token": identity.new_refresh_token(store),
         "admin_url": f"{base}/admin",
     }
+
+
+def configure(state_dir: Path, *, rate_limits: bool | None = None, **limits: int) -> dict:
+    """Change the sandbox configuration (what ``PUT /admin/config`` does): ``rate_limits`` on or
+    off, and optionally ``concurrent``, ``per_minute``, ``per_day``, ``app_per_minute``."""
+    store = open_state(Path(state_dir))
+    with store.write(documents=False) as tx:
+        current = state.read_config(tx)
+        if rate_limits is not None:
+            current["rate_limits"]["enabled"] = rate_limits
+        current["rate_limits"].update(limits)
+        tx.set_meta_json("config", current)
+        return current
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -28,6 +28,7 @@ if not SPEC_PATH.exists():  # a checkout that is not inside the shared workspace
     SPEC_PATH = Path("/work/shared/xero-openapi/xero_accounting.yaml")
 SERVER = "https://api.xero.com"
 MS_DATE = re.compile(r"^/Date\(-?\d+([+-]\d{4})?\)/$")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 @dataclass
@@ -104,9 +105,11 @@ class XeroContract:
             if len(tparts) != len(parts):
                 continue
             if all(t.startswith("{") or t.lower() == p.lower() for t, p in zip(tparts, parts, strict=True)):
-                literal = sum(not t.startswith("{") for t in tparts)
-                if best is None or literal > best[0]:
-                    best = (literal, template, item)
+                # prefer literal segments, then {…ID} parameters for uuid values ({ContactID} over {ContactNumber})
+                score = sum(10 for t in tparts if not t.startswith("{")) + sum(
+                    1 for t, p in zip(tparts, parts, strict=True) if t.endswith("ID}") == bool(UUID.match(p)))
+                if best is None or score > best[0]:
+                    best = (score, template, item)
         return (best[1], best[2]) if best else None
 
     def operation_id(self, path: str, method: str) -> str:

@@ -1,0 +1,190 @@
+"""What the money plans read: both systems' staged documents and what the ledger already wrote.
+
+:func:`load_books` reads one connection's staging tables (typed, empty when nothing has arrived
+yet) and the ledger's confirmed writes into a :class:`Books`; every planner is a pure function of
+a ``Books``, the mappings and the days planned, so tests build ``Books`` by hand.
+
+The refs that name documents in plans live here too, with the one rule for pointing at another
+document's Xero id (:func:`xero_id_or_placeholder`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from assets.contacts.links import LINK_SCHEMA, contact_links
+from assets.staging import auxo as auxo_staging
+from assets.staging import xero as xero_staging
+from pipelines import warehouse
+from pipelines.sync import ledger
+from pipelines.sync.plan import ref_placeholder
+
+Frame = pl.DataFrame
+
+
+def invoice_ref(auxo_id: str) -> str:
+    return f"invoice:{auxo_id}"
+
+
+def credit_note_ref(auxo_id: str) -> str:
+    return f"credit_note:{auxo_id}"
+
+
+def payment_ref(auxo_id: str) -> str:
+    return f"payment:{auxo_id}"
+
+
+def prepayment_ref(auxo_id: str) -> str:
+    return f"prepayment:{auxo_id}"
+
+
+def credit_allocation_ref(auxo_id: str) -> str:
+    return f"credit_allocation:{auxo_id}"
+
+
+def prepayment_allocation_ref(auxo_id: str) -> str:
+    return f"prepayment_allocation:{auxo_id}"
+
+
+def payment_reference(auxo_payment_id: str, kind: str = "payment") -> str:
+    """Xero ``Reference`` of a payment or deposit the sync writes: unique per Auxo payment, so a
+    write of unknown outcome is found again by it, and a payment of ours is never pulled back."""
+    return f"Auxo {'DEP' if kind == 'deposit' else 'PAY'} {auxo_payment_id}"
+
+
+def is_our_reference(reference: str | None) -> bool:
+    return bool(reference) and str(reference).startswith(("Auxo PAY ", "Auxo DEP "))
+
+
+def schema_of(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
+    """The polars schema of a staging model (for empty frames and hand-made test frames)."""
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+STAGED: dict[str, tuple[str, type[pa.DataFrameModel]]] = {
+    "invoices": ("auxo_invoices", auxo_staging.AuxoInvoices),
+    "invoice_lines": ("auxo_invoice_lines", auxo_staging.AuxoDocumentLines),
+    "credits": ("auxo_invoice_credits", auxo_staging.AuxoInvoiceCredits),
+    "credit_lines": ("auxo_invoice_credit_lines", auxo_staging.AuxoDocumentLines),
+    "payments": ("auxo_payments", auxo_staging.AuxoPayments),
+    "auxo_xero_allocations": ("auxo_invoice_xero_allocations", auxo_staging.AuxoXeroAllocations),
+    "jobs": ("auxo_jobs", auxo_staging.AuxoJobs),
+    "xero_invoices": ("xero_invoices", xero_staging.XeroInvoices),
+    "xero_credit_notes": ("xero_credit_notes", xero_staging.XeroCreditNotes),
+    "xero_credit_allocations": ("xero_credit_note_allocations", xero_staging.XeroAllocations),
+    "xero_payments": ("xero_payments", xero_staging.XeroPayments),
+    "xero_prepayments": ("xero_prepayments", xero_staging.XeroPrepayments),
+    "xero_prepayment_allocations": ("xero_prepayment_allocations", xero_staging.XeroAllocations),
+}
+STAGING_TABLES = tuple(table for table, _ in STAGED.values())
+
+
+def empty(name: str) -> Frame:
+    return pl.DataFrame(schema=schema_of(STAGED[name][1]))
+
+
+@dataclass(frozen=True)
+class Books:
+    """One connection's staged Auxo and Xero money documents, and the ledger's confirmed writes.
+
+    ``known`` maps refs to the Xero ids of documents the ledger created; ``allocated`` holds the
+    refs of allocations the ledger confirmed.
+    """
+
+    connection_id: str
+    invoices: Frame = field(default_factory=lambda: empty("invoices"))
+    invoice_lines: Frame = field(default_factory=lambda: empty("invoice_lines"))
+    credits: Frame = field(default_factory=lambda: empty("credits"))
+    credit_lines: Frame = field(default_factory=lambda: empty("credit_lines"))
+    payments: Frame = field(default_factory=lambda: empty("payments"))
+    auxo_xero_allocations: Frame = field(default_factory=lambda: empty("auxo_xero_allocations"))
+    jobs: Frame = field(default_factory=lambda: empty("jobs"))
+    contacts: Frame = field(default_factory=lambda: pl.DataFrame(schema=LINK_SCHEMA))
+    xero_invoices: Frame = field(default_factory=lambda: empty("xero_invoices"))
+    xero_credit_notes: Frame = field(default_factory=lambda: empty("xero_credit_notes"))
+    xero_credit_allocations: Frame = field(default_factory=lambda: empty("xero_credit_allocations"))
+    xero_payments: Frame = field(default_factory=lambda: empty("xero_payments"))
+    xero_prepayments: Frame = field(default_factory=lambda: empty("xero_prepayments"))
+    xero_prepayment_allocations: Frame = field(default_factory=lambda: empty("xero_prepayment_allocations"))
+    known: dict[str, str] = field(default_factory=dict)
+    allocated: frozenset[str] = frozenset()
+
+    def with_frames(self, **frames: Any) -> Books:
+        """A copy with some frames given as row dicts (missing columns null), for tests."""
+        typed = {name: (rows if isinstance(rows, pl.DataFrame)
+                        else pl.DataFrame([{**dict.fromkeys(schema_of(STAGED[name][1])), "connection_id":
+                                            self.connection_id, **row} for row in rows],
+                                          schema=schema_of(STAGED[name][1]), strict=False))
+                 for name, rows in frames.items()}
+        return replace(self, **typed)
+
+    def xero_invoice_ids(self) -> Frame:
+        """``invoice_id`` (Auxo) → ``xero_invoice_id``: Auxo's own link, else what the ledger created."""
+        created = pl.DataFrame({"ref": list(self.known), "created_id": list(self.known.values())},
+                               schema={"ref": pl.String, "created_id": pl.String})
+        return (self.invoices.select("id", "xero_id")
+                .with_columns(ref=pl.lit("invoice:") + pl.col("id"))
+                .join(created, on="ref", how="left")
+                .select(invoice_id="id", xero_invoice_id=pl.coalesce("xero_id", "created_id"),
+                        created_by_ledger=pl.col("created_id").is_not_null()))
+
+    def customer_contacts(self) -> dict[str, str | None]:
+        rows = self.contacts.filter(pl.col("kind") == "customer")
+        return dict(zip(rows["auxo_id"].to_list(), rows["xero_contact_id"].to_list(), strict=True))
+
+
+def xero_id_or_placeholder(ref: str, auxo_xero_id: str | None, known: dict[str, str]) -> tuple[Any, tuple[str, ...]]:
+    """How a payload names another document's Xero id, and the refs the write then depends on.
+
+    A document the ledger created is always named by its ref (the sink fills the id in), so the
+    payload — and so the idempotency key — stays the same before and after Auxo records the id;
+    a document Xero had otherwise is named by Auxo's link; one not in Xero yet by its ref.
+    """
+    if ref in known:
+        return ref_placeholder(ref), (ref,)
+    if auxo_xero_id:
+        return auxo_xero_id, ()
+    return ref_placeholder(ref), (ref,)
+
+
+def _read(con: duckdb.DuckDBPyConnection, name: str, connection_id: str) -> Frame:
+    table, model = STAGED[name]
+    schema = schema_of(model)
+    if not warehouse.table_exists(con, "staging", table):
+        return pl.DataFrame(schema=schema)
+    frame = con.sql(f"select * from staging.{table} where connection_id = ?",
+                    params=[connection_id]).pl()
+    return frame.select([pl.col(column).cast(dtype) for column, dtype in schema.items()])
+
+
+def load_books(con: duckdb.DuckDBPyConnection, connection_id: str) -> Books:
+    """Everything the money plans need, for one connection."""
+    frames = {name: _read(con, name, connection_id) for name in STAGED}
+    known = {ref: target_id for ref, target_id in ledger.known_targets(con, connection_id).items()
+             if ref.split(":", 1)[0] in ("invoice", "credit_note", "payment", "prepayment")}
+    allocated = con.execute(
+        "select distinct ref from sync.write_ledger where connection_id = ? and target = 'xero' "
+        "and operation = 'allocate' and status = 'confirmed'", [connection_id]).fetchall()
+    return Books(connection_id=connection_id, contacts=contact_links(con, connection_id), known=known,
+                 allocated=frozenset(row[0] for row in allocated), **frames)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The business days a run plans, ``[first, last]``."""
+
+    first: date
+    last: date
+
+    def expr(self, column: str | pl.Expr) -> pl.Expr:
+        col = pl.col(column) if isinstance(column, str) else column
+        return col.is_between(self.first, self.last)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last

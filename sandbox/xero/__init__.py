@@ -6,6 +6,7 @@ docs/sandboxes.md):
 - ``credentials(state_dir)`` — client id, secret and tenant id, for a client_credentials login;
 - ``seed(state_dir, payload)`` — bulk-load Xero-shaped documents (``/admin/seed``);
 - ``request_log(state_dir, method=None, path_prefix=None, since=None)`` — logged API requests;
+- ``set_rate_limits(state_dir, enabled=True, per_minute=…)`` — Xero's limits on or off;
 - ``clear_request_log(state_dir)``, ``reset(state_dir)``.
 """
 
@@ -45,6 +46,14 @@ def clear_request_log(state_dir: Path) -> None:
     clear(open_state(Path(state_dir)))
 
 
+def set_rate_limits(state_dir: Path, *, enabled: bool = True, **limits: int) -> dict:
+    """Switch the rate limits on or off (and optionally set ``concurrent``, ``per_minute``,
+    ``per_day``, ``app_per_minute``); returns the configuration."""
+    from sandbox.xero.app import configure
+
+    return configure(Path(state_dir), rate_limits=enabled, **limits)
+
+
 def reset(state_dir: Path) -> None:
     """Back to the freshly seeded demo organisation (credentials survive)."""
     from sandbox.faults import FaultStore
@@ -55,4 +64,4 @@ def reset(state_dir: Path) -> None:
     FaultStore(Path(state_dir)).clear()
 
 
-__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed"]
+__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed", "set_rate_limits"]

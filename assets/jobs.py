@@ -5,14 +5,13 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 
-from assets.partitions import TIMEZONE, daily_partitions
+from assets.partitions import TIMEZONE
 
 SYNC_JOB_NAME = "sync_day"
 
 sync_day = dg.define_asset_job(
     SYNC_JOB_NAME,
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Extract both systems, plan what must change for the day, write it to Xero and Auxo, "
                 "and reconcile. Re-running a day never writes anything twice.",
 )

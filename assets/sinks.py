@@ -85,11 +85,11 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
             with warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="xero").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, xero=client, run_id=context.run_id, dry_run=sync_mode.dry_run,
+                sink = Sink(con, xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
                             progress=context.log.info)
                 report = sink.run(plan)
-                metadata = _report_metadata(report, con, context.run_id, client.budget if client else None)
+                metadata = _report_metadata(report, con, context.run.run_id, client.budget if client else None)
         finally:
             if client is not None:
                 client.close()
@@ -108,10 +108,10 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
             with warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="auxo").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, auxo=client, run_id=context.run_id, dry_run=sync_mode.dry_run,
+                sink = Sink(con, auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             progress=context.log.info)
                 report = sink.run(plan, pending_keys=ledger.pending_writebacks(con, connection.id()))
-                metadata = _report_metadata(report, con, context.run_id, None)
+                metadata = _report_metadata(report, con, context.run.run_id, None)
         finally:
             if client is not None:
                 client.close()

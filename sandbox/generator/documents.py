@@ -66,7 +66,7 @@ def invoice_rows(profile: Profile, timeline: Timeline, customers: pl.DataFrame, 
     case = customers["case"].to_numpy()
     eligible = {
         "pre_sync": np.flatnonzero(case != "duplicate_second"),
-        "synced": np.flatnonzero(np.isin(case, ["linked", "archived_linked"])),
+        "synced": np.flatnonzero(case == "linked"),  # the archived one is only archived later, unused meanwhile
         "window": np.flatnonzero(np.isin(case, ["linked", "exact", "normalised", "duplicate_name", "create"])),
     }
     customer = np.empty(n, dtype=np.int64)
@@ -205,6 +205,11 @@ def purchase_orders(profile: Profile, timeline: Timeline, invoices: pl.DataFrame
     received_stock = created + ((1 + 3 * rng.random(s)) * US_PER_DAY).astype(np.int64)
     stock_orders = pl.DataFrame({"invoice_idx": np.full(s, -1), "kind": "stock", "created_us": created,
                                  "received_us": received_stock, "supplier_idx": rng.integers(0, suppliers.height, s)})
+    # orders synced before the window came from suppliers linked to Xero by then
+    linked = np.flatnonzero(suppliers["case"].to_numpy() == "linked")
+    window_start = timeline.at(timeline.window_start_date, 0.0)
+    job_orders = _early_from_linked(job_orders, linked, window_start, rng)
+    stock_orders = _early_from_linked(stock_orders, linked, window_start, rng)
     orders = pl.concat([job_orders.select(stock_orders.columns), stock_orders]).sort("created_us", "invoice_idx")
     orders = orders.with_columns(idx=pl.int_range(pl.len())).with_columns(
         id=auxo_ids("po", "idx", 8), number=pl.format("PO-{}", (pl.col("idx") + 100_001).cast(pl.String)))
@@ -234,6 +239,14 @@ def purchase_orders(profile: Profile, timeline: Timeline, invoices: pl.DataFrame
     order_lines = order_lines.with_columns(unit_cost=unit_cost, line_amount=amount, gst=gst).with_columns(
         idx=pl.int_range(pl.len())).with_columns(id=auxo_ids("pol", "idx", 9))
     return orders, order_lines
+
+
+def _early_from_linked(orders: pl.DataFrame, linked: np.ndarray, window_start: int,
+                       rng: np.random.Generator) -> pl.DataFrame:
+    early = (orders["created_us"] < window_start).to_numpy()
+    supplier = orders["supplier_idx"].to_numpy().copy()
+    supplier[early] = linked[rng.integers(0, len(linked), int(early.sum()))]
+    return orders.with_columns(supplier_idx=supplier)
 
 
 def price_orders(orders: pl.DataFrame, order_lines: pl.DataFrame, timeline: Timeline) -> pl.DataFrame:

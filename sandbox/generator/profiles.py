@@ -65,8 +65,8 @@ PROFILES: dict[str, Profile] = {
         job_order_share=0.12, stocktake_every_days=14, adjustments_per_day=1,
     ),
     "large": Profile(
-        name="large", customers=100_000, suppliers=2_000, parts=20_000, xero_contacts=80_000, pre_sync_days=358,
-        synced_days=6, window_days=1, invoices_per_day=5_000, part_lines_per_invoice=4.0,
+        name="large", customers=100_000, suppliers=2_000, parts=20_000, xero_contacts=80_000, pre_sync_days=361,
+        synced_days=4, window_days=1, invoices_per_day=5_000, part_lines_per_invoice=4.0,
         stock_orders_per_day=500, job_order_share=0.10, stocktake_every_days=28, adjustments_per_day=40,
     ),
 }

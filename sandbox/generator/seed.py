@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date
 from pathlib import Path
@@ -27,17 +26,31 @@ def seed_auxo(workshop: Workshop, state_dir: Path) -> dict[str, int]:
 
 
 def seed_xero(workshop: Workshop, state_dir: Path) -> dict[str, Any]:
-    """Seed the Xero sandbox through its own seed function with the workshop's Xero documents."""
-    from sandbox.generator.xero_payloads import xero_payload
+    """Replace the Xero sandbox's books in ``state_dir`` with the organisation as the integration
+    left it: the seed payload, the period lock date, then the later Xero-side actions, each at its
+    own moment on the sandbox clock (through the admin surface, as a person in Xero would)."""
+    import httpx
 
-    payload = xero_payload(workshop)
-    try:
-        from sandbox.xero import seed as xero_seed  # type: ignore[attr-defined]
-    except ImportError:  # the Xero sandbox has no seed function yet: keep the payload for later
-        Path(state_dir).mkdir(parents=True, exist_ok=True)
-        (Path(state_dir) / "pending-seed.json").write_text(json.dumps(payload, default=str))
-        return {"pending": True, **{key: len(value) for key, value in payload.items() if isinstance(value, list)}}
-    return xero_seed(Path(state_dir), payload)
+    import sandbox.xero
+    from sandbox.embedded import transport
+    from sandbox.generator.xero_payloads import later_actions, organisation_settings, xero_payload
+
+    state_dir = Path(state_dir)
+    sandbox.xero.reset(state_dir)
+    counts = sandbox.xero.seed(state_dir, xero_payload(workshop))
+    with httpx.Client(transport=transport("xero", state_dir), base_url="http://xero.sandbox/admin") as admin:
+        _ok(admin.put("/organisation", json=organisation_settings(workshop)))
+        for moment, action, body in later_actions(workshop):
+            _ok(admin.put("/clock", json={"set": moment, "freeze": True}))
+            _ok(admin.post(f"/actions/{action}", json=body))
+        _ok(admin.put("/clock", json={"reset": True}))
+    return counts
+
+
+def _ok(response: Any) -> None:
+    if response.status_code >= 300:
+        raise RuntimeError(f"Xero sandbox refused {response.request.method} {response.request.url.path}: "
+                           f"{response.text[:500]}")
 
 
 def seed_sandboxes(workshop: Workshop, xero_state_dir: Path, auxo_state_dir: Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ VOID_WITH_PAYMENT = ("The status VOIDED cannot be applied to the invoice because
 ACCOUNT_INVALID = "Account code '{code}' is not a valid code for this document."
 ACCOUNT_ARCHIVED = ("Account code '{code}' has been archived, or has been deleted. Each line item must "
                     "reference a valid account.")
-ACCOUNT_REQUIRED = "The account code or ID must be specified"
+ACCOUNT_REQUIRED = "The account code or ID must be specified"  # quoted by an integration's help page
 TAX_NOT_ALLOWED = "The TaxType code '{tax}' cannot be used with account code '{code}'."
 LOCK_DATE = "The document date cannot be before the period lock date of {date}"
 PAYMENT_NOT_AUTHORISED = "Payments can only be made against Authorised documents"
@@ -41,9 +41,9 @@ ALLOCATION_EXCEEDS = "{what} cannot be allocated as amount is greater than amoun
 ALLOCATION_WRONG_TYPE = "{what} cannot be allocated to an incorrect invoice type"
 ACCOUNT_NAME_UNIQUE = "Please enter a unique Name."
 IDEMPOTENCY_MISMATCH = "Idempotency Key: {key} is used with a different request."
-EMAIL_INVALID = "Email address must be valid."
 
 # sandbox wording -------------------------------------------------------------------------------
+EMAIL_INVALID = "Email address must be valid."
 CONTACT_NOT_FOUND = "The contact with ContactID '{id}' could not be found."
 CONTACT_NUMBER_NOT_FOUND = "The contact with ContactNumber '{number}' could not be found."
 TYPE_REQUIRED = "The document Type must be specified."

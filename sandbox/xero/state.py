@@ -43,8 +43,8 @@ def open_state(state_dir: Path) -> Store:
     key = Path(state_dir).resolve()
     with _lock:
         store = _stores.get(key)
-        if store is None or not store.db_path.exists():
-            store = Store(key)
+        if store is None:
+            store = Store(key, on_new_file=_initialise)
             _initialise(store)
             _stores[key] = store
         return store
@@ -57,7 +57,7 @@ def forget() -> None:
 
 
 def _initialise(store: Store) -> None:
-    with _file_lock(store.state_dir):
+    with store.initialising(), _file_lock(store.state_dir):
         store.create_schema()
         with store.write() as tx:
             if tx.meta("schema_version") == SCHEMA_VERSION:

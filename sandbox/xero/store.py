@@ -9,9 +9,10 @@ greater than the previous write's, so clients' ``If-Modified-Since`` cursors nev
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -178,17 +179,36 @@ def _norm_id(kind: str, doc_id: str) -> str:
 
 
 class Store:
-    """The SQLite state of one state folder. Connections are per thread; transactions are short."""
+    """The SQLite state of one state folder. Connections are per thread; transactions are short.
 
-    def __init__(self, state_dir: Path) -> None:
+    If the folder's database is deleted and made again (a test, or another process, starting
+    over), connections notice the new file and reopen, and ``on_new_file`` initialises it."""
+
+    def __init__(self, state_dir: Path, on_new_file: Callable[[Store], None] | None = None) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.state_dir / DB_NAME
+        self.on_new_file = on_new_file
         self._local = threading.local()
         self._credentials: dict[str, str] | None = None
+        self._file_id: tuple[int, int] | None = None
+
+    def _current_file(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.db_path)
+        except FileNotFoundError:
+            return None
+        return stat.st_dev, stat.st_ino
 
     def connect(self) -> sqlite3.Connection:
+        current = self._current_file()
+        if current is None and self.on_new_file is not None and not self.is_initialising():
+            self.on_new_file(self)
+            current = self._current_file()
         conn = getattr(self._local, "conn", None)
+        if conn is not None and (current is None or getattr(self._local, "file_id", None) != current):
+            conn.close()
+            conn = None
         if conn is None:
             conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=30.0, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -196,10 +216,27 @@ class Store:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.create_function("msdate", 1, dates.ms_of, deterministic=True)
             self._local.conn = conn
+            self._local.file_id = self._current_file()
+        if self._local.file_id != self._file_id:
+            self._file_id = self._local.file_id
+            self._credentials = None  # a new file has new credentials
         return conn
+
+    @contextmanager
+    def initialising(self) -> Iterator[None]:
+        """Mark this thread as creating the file, so ``connect`` does not start that again."""
+        self._local.initialising = True
+        try:
+            yield
+        finally:
+            self._local.initialising = False
+
+    def is_initialising(self) -> bool:
+        return bool(getattr(self._local, "initialising", False))
 
     def credentials(self) -> dict[str, str]:
         """Client id and secret, tenant id and token signing key (fixed for the folder's life)."""
+        self.connect()  # notices a replaced file, which has other credentials
         if self._credentials is None:
             with self.read() as tx:
                 self._credentials = {key: str(tx.meta(key)) for key in

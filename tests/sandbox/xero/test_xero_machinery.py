@@ -296,3 +296,16 @@ def test_base_url_without_embedded_transport(state_dir: Path, serve_app) -> None
         org = httpx.get(f"{base}/api.xro/2.0/Organisation", headers={"Authorization": f"Bearer {token}"})
         assert org.status_code == 200 and org.json()["Organisations"][0]["OrganisationID"] == creds["tenant_id"]
     assert BASE  # the embedded tests use a fake host; this one used a real socket
+
+
+def test_a_state_folder_made_again_is_noticed(api: XeroApi, state_dir: Path) -> None:
+    import shutil
+
+    api.contact("Before")
+    shutil.rmtree(state_dir)
+    script = ("import sys; from pathlib import Path; from sandbox.xero import seed; "
+              "seed(Path(sys.argv[1]), {'Contacts': [{'Name': 'After'}]})")
+    subprocess.run([sys.executable, "-c", script, str(state_dir)], check=True, timeout=60)
+    assert credentials(state_dir) != api.creds  # a new folder has new credentials
+    fresh = XeroApi(api.http, credentials(state_dir))
+    assert [c["Name"] for c in fresh.ok(fresh.get("Contacts"), "Contacts")] == ["After"]

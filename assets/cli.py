@@ -120,9 +120,12 @@ def sandbox_serve(
     if rate_limits is not None:
         if system != "xero":
             raise typer.BadParameter("--rate-limits applies to the Xero sandbox", param_hint="--rate-limits")
-        from sandbox.xero import set_rate_limits
+        import httpx
 
-        set_rate_limits(state_dir, enabled=rate_limits)
+        from sandbox.embedded import transport
+
+        admin = httpx.Client(transport=transport("xero", state_dir), base_url="http://xero.sandbox")
+        admin.put("/admin/config", json={"rate_limits": {"enabled": rate_limits}}).raise_for_status()
     serve(system, port or _free_port(), state_dir)
 
 
@@ -163,4 +166,8 @@ def sandbox_reset(
 
 
 def main() -> None:
+    import warnings
+
+    # Dagster marks some of the APIs this project relies on as beta/preview; that is for developers
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
     app()

@@ -7,6 +7,7 @@ pipeline is built at run time, so the warehouse path is the one configured when 
 """
 
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,7 @@ def dlt_pipeline(system: str) -> dlt.Pipeline:
         pipelines_dir=str(settings.dlt_dir()),
         destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
         dataset_name=f"raw_{system}",
-        progress=LogCollector(log_period=10, dump_system_stats=False),
+        progress=LogCollector(log_period=10, logger=logging.getLogger("auxo_xero.extract"), dump_system_stats=False),
     )
 
 

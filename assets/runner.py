@@ -22,7 +22,7 @@ class _ProgressHandler(logging.Handler):
     """Prints the run's progress messages (not Dagster's debug chatter) on the console."""
 
     def __init__(self, console: Console) -> None:
-        super().__init__(logging.INFO)
+        super().__init__(logging.DEBUG)  # step events are DEBUG records; emit() picks what a person wants
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -34,10 +34,13 @@ class _ProgressHandler(logging.Handler):
             if kind == "STEP_START":
                 self.console.print(f"[dim]…[/dim] {step}")
             elif kind == "STEP_FAILURE":
-                self.console.print(f"[red]✗ {step} failed[/red]: {meta.get('orig_message', '')}")
+                error = getattr(getattr(event, "event_specific_data", None), "error", None)
+                cause = error.cause if error is not None and error.cause is not None else error
+                reason = cause.message.strip() if cause is not None else meta.get("orig_message", "")
+                self.console.print(f"[red]✗ {step} failed[/red]: {reason}")
             return
         message = meta.get("orig_message") or record.getMessage()
-        if record.levelno >= logging.INFO and message:
+        if record.levelno >= logging.INFO and message and "Not executing" not in message:
             self.console.print(f"  [dim]{step}[/dim] {message}")
 
 
@@ -46,7 +49,7 @@ def _progress_logger(console: Console) -> dg.LoggerDefinition:
     def progress(_init_context: dg.InitLoggerContext) -> logging.Logger:
         log = logging.getLogger("auxo_xero.progress")
         log.handlers = [_ProgressHandler(console)]
-        log.setLevel(logging.INFO)
+        log.setLevel(logging.DEBUG)
         log.propagate = False
         return log
 

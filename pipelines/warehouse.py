@@ -59,9 +59,17 @@ def connect(path: Path | None = None, *, read_only: bool = False,
         con.close()
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple | None:
+    """The first row of a query, with the result fully consumed.
+
+    DuckDB 2.0 keeps a result open after ``execute(...).fetchone()`` and then refuses ``con.sql()``
+    on that connection ("connection has an unfinished result"); ``fetchall`` closes it.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
+    row = fetch_one(con, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                    [schema, table])
     return bool(row and row[0])

@@ -101,7 +101,7 @@ def record_plan(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, run_id: str)
     con.register("incoming_plan", plan)
     try:
         existing = con.execute(
-            "select count(*) from sync.write_ledger l join incoming_plan p using (idempotency_key)").fetchone()[0]
+            "select count(*) from sync.write_ledger l join incoming_plan p using (idempotency_key)").fetchall()[0][0]
         con.execute(
             """
             insert into sync.write_ledger (

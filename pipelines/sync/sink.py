@@ -36,6 +36,7 @@ from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiE
 from pipelines.sync import errors, ledger
 from pipelines.sync.plan import PlannedWrite, plan_frame, resolve_refs
 from pipelines.sync.targets import Adapter, Outcome, adapter_for
+from pipelines.warehouse import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -260,9 +261,9 @@ class Sink:
     def _block(self, row: dict[str, Any], missing: list[str]) -> None:
         reasons = []
         for ref in missing:
-            found = self.con.execute(
-                "select description, status, error_message from sync.write_ledger where ref = ? "
-                "order by updated_at desc limit 1", [ref]).fetchone()
+            found = fetch_one(
+                self.con, "select description, status, error_message from sync.write_ledger where ref = ? "
+                "order by updated_at desc limit 1", [ref])
             if found:
                 what, status, message = found
                 reasons.append(f"{what} ({status}{': ' + message if message else ''})")

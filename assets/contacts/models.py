@@ -18,7 +18,9 @@ RULES = (
     "blank_in_auxo_keeps_xero",  # Auxo's value is blank and this field never removes Xero's
     "always_to_xero",           # the mapping says Auxo always wins for this field
     "always_to_auxo",           # the mapping says Xero always wins for this field
+    "pull_from_xero_off",       # newly linked, blank in Auxo, and edits from Xero are switched off: left alone
 )
+NO_WRITE_RULES = ("blank_in_auxo_keeps_xero", "pull_from_xero_off")
 
 
 class _Strict(pa.DataFrameModel):
@@ -109,6 +111,7 @@ class ContactChangeModel(_Strict):
     def names_a_value(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("auxo_value").is_not_null() | pl.col("xero_value").is_not_null())
 
-    @pa.dataframe_check(error="a change that goes nowhere must say why (blank_in_auxo_keeps_xero)")
+    @pa.dataframe_check(error="a change goes nowhere exactly when a rule says so (blank_in_auxo_keeps_xero, "
+                              "pull_from_xero_off)")
     def none_only_by_rule(cls, data) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("direction") != "none") | (pl.col("rule") == "blank_in_auxo_keeps_xero"))
+        return data.lazyframe.select((pl.col("direction") == "none") == pl.col("rule").is_in(list(NO_WRITE_RULES)))

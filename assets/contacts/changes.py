@@ -10,14 +10,17 @@ with the same payload (and so the same idempotency key) instead of being taken f
 Rules, in order (``models.RULES``):
 
 1. the mapping fixes a direction (``to_xero`` / ``to_auxo``): that side wins;
-2. no baseline yet (newly linked or created): Auxo is the master — its value goes to Xero — unless
-   it is blank, then Xero's value fills it (with ``pull_edits_from_xero`` off, Xero's value is
-   left alone instead);
-3. only one side moved off the baseline: that edit goes to the other side;
-4. both moved: the later edit wins — Auxo's ``edited_at`` (business edits only) against Xero's
+2. a side moved off the baseline and the other did not: that edit goes to the other side;
+3. both moved: the later edit wins — Auxo's ``edited_at`` (business edits only) against Xero's
    ``UpdatedDateUTC``; at the same moment Auxo, the master, wins;
-5. with ``pull_edits_from_xero`` off, Auxo wins wherever Xero would have;
-6. finally, a value blank in Auxo never removes Xero's value on a field marked
+4. no baseline yet for the pair (it was linked before this sync kept one, or just now): the record
+   timestamps say who moved since Auxo last recorded a sync (``synced_at``): Auxo if it was edited
+   after it (or is ``pending``), Xero if its ``UpdatedDateUTC`` is after it; then as in 2 and 3;
+5. no baseline and nothing tells (never synced, or neither moved): Auxo is the master;
+6. without a baseline a blank never clears a value — it is filled from the other side instead —
+   and with ``pull_edits_from_xero`` off, Auxo wins wherever Xero would have and a blank in Auxo
+   is left as it is;
+7. finally, a value blank in Auxo never removes Xero's value on a field marked
    ``blank_in_auxo_keeps_xero`` (email): that change goes nowhere, and it is recorded.
 """
 
@@ -35,6 +38,8 @@ PAIR_SCHEMA = {
     "xero_contact_id": pl.String,       # the Xero contact compared and written (a merged one's survivor)
     "auxo_link_id": pl.String,          # the Xero id Auxo records (null until the link is written)
     "auxo_edited_at": pl.Datetime("us", "UTC"), "xero_updated_at": pl.Datetime("us", "UTC"),
+    "auxo_synced_at": pl.Datetime("us", "UTC"),  # when Auxo last recorded a sync of this record
+    "auxo_pending": pl.Boolean,                  # Auxo says it was edited since (sync_status pending)
 }
 BASELINE_SCHEMA = {
     "connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "xero_contact_id": pl.String,
@@ -89,27 +94,38 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
         agreed,
     ]).sort(*PAIR_KEYS, "field")
 
-    auxo_moved = pl.col("auxo_key").ne_missing(pl.col("baseline_value"))
-    xero_moved = pl.col("xero_key").ne_missing(pl.col("baseline_value"))
-    auxo_later = pl.col("auxo_edited_at") >= pl.col("xero_updated_at")
-    auxo_later = pl.when(pl.col("xero_updated_at").is_null()).then(True).otherwise(auxo_later.fill_null(False))
+    base = pl.col("has_baseline")
+    since = pl.col("auxo_synced_at")
+    by_stamps = ~base & since.is_not_null()
+    auxo_moved = pl.when(base).then(pl.col("auxo_key").ne_missing(pl.col("baseline_value"))).otherwise(
+        pl.col("auxo_pending").fill_null(False) | (pl.col("auxo_edited_at") > since).fill_null(False))
+    xero_moved = pl.when(base).then(pl.col("xero_key").ne_missing(pl.col("baseline_value"))).otherwise(
+        (pl.col("xero_updated_at") > since).fill_null(False))
+    auxo_later = pl.when(pl.col("xero_updated_at").is_null()).then(True).otherwise(
+        (pl.col("auxo_edited_at") >= pl.col("xero_updated_at")).fill_null(False))
     rule = (pl.when(pl.col("fixed") == "to_xero").then(pl.lit("always_to_xero"))
             .when(pl.col("fixed") == "to_auxo").then(pl.lit("always_to_auxo"))
-            .when(~pl.col("has_baseline") & pl.col("auxo_key").is_not_null()).then(pl.lit("first_sync_auxo_master"))
-            .when(~pl.col("has_baseline")).then(pl.lit("first_sync_fill_from_xero"))
-            .when(auxo_moved & ~xero_moved).then(pl.lit("auxo_changed"))
-            .when(xero_moved & ~auxo_moved).then(pl.lit("xero_changed"))
-            .when(auxo_later).then(pl.lit("both_changed_auxo_later"))
-            .otherwise(pl.lit("both_changed_xero_later")))
+            .when((base | by_stamps) & auxo_moved & ~xero_moved).then(pl.lit("auxo_changed"))
+            .when((base | by_stamps) & xero_moved & ~auxo_moved).then(pl.lit("xero_changed"))
+            .when((base | by_stamps) & auxo_moved & xero_moved & auxo_later).then(pl.lit("both_changed_auxo_later"))
+            .when((base | by_stamps) & auxo_moved & xero_moved).then(pl.lit("both_changed_xero_later"))
+            .otherwise(pl.lit("first_sync_auxo_master")))
     changes = grid.filter(~pl.col("agree")).with_columns(rule=rule)
     if not pull_from_xero:
         changes = changes.with_columns(
-            rule=pl.when(pl.col("rule") == "first_sync_fill_from_xero").then(pl.lit("pull_from_xero_off"))
-            .when(pl.col("rule").is_in(list(TO_XERO_RULES))).then(pl.col("rule"))
+            rule=pl.when(pl.col("rule").is_in(list(TO_XERO_RULES))).then(pl.col("rule"))
             .otherwise(pl.lit("always_to_xero")))
-    keeps = (pl.col("keeps_xero") & pl.col("auxo_key").is_null() & pl.col("xero_key").is_not_null()
-             & pl.col("rule").is_in(list(TO_XERO_RULES)))
-    changes = changes.with_columns(rule=pl.when(keeps).then(pl.lit("blank_in_auxo_keeps_xero")).otherwise("rule"))
+    # without a baseline a blank never clears: the other side's value fills it
+    auxo_blank = pl.col("auxo_key").is_null() & pl.col("xero_key").is_not_null()
+    xero_blank = pl.col("xero_key").is_null() & pl.col("auxo_key").is_not_null()
+    to_xero = pl.col("rule").is_in(list(TO_XERO_RULES))
+    keeps = pl.col("keeps_xero") & auxo_blank & to_xero
+    changes = changes.with_columns(rule=(
+        pl.when(keeps).then(pl.lit("blank_in_auxo_keeps_xero"))
+        .when(~base & auxo_blank & to_xero & (pl.col("fixed") == "both")).then(pl.lit("pull_from_xero_off" if not pull_from_xero
+                                                        else "first_sync_fill_from_xero"))
+        .when(~base & xero_blank & ~to_xero & (pl.col("fixed") == "both")).then(pl.lit("first_sync_auxo_master"))
+        .otherwise("rule")))
     changes = changes.with_columns(
         direction=pl.when(pl.col("rule").is_in(list(TO_XERO_RULES))).then(pl.lit("to_xero"))
         .when(pl.col("rule").is_in(["blank_in_auxo_keeps_xero", "pull_from_xero_off"])).then(pl.lit("none"))

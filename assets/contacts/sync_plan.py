@@ -85,7 +85,8 @@ def linked_pairs(matches: pl.DataFrame, auxo: pl.DataFrame, xero: pl.DataFrame) 
                          pl.col("updated_at").alias("xero_updated_at"))
     pairs = (matches.filter(pl.col("decision").is_in(["link", "linked"]))
              .select(*keys, "decision", target="xero_contact_id")
-             .join(auxo.select(*keys, "edited_at", "linked_xero_id", "link_source"), on=keys, how="left")
+             .join(auxo.select(*keys, "edited_at", "synced_at", "sync_status", "linked_xero_id", "link_source"),
+                   on=keys, how="left")
              .join(merges.select("connection_id", target="contact_id", effective_id="effective_id",
                                  effective_status="effective_status"), on=["connection_id", "target"], how="left")
              .join(stamps, on=["connection_id", "effective_id"], how="left"))
@@ -103,7 +104,8 @@ def linked_pairs(matches: pl.DataFrame, auxo: pl.DataFrame, xero: pl.DataFrame) 
             + pl.lit(", which another Auxo ") + pl.col("kind") + pl.lit(" is linked to: not synced"))
     )
     return pairs.select(*keys, "decision", "auxo_link_id", "sync_note", xero_contact_id="effective_id",
-                        auxo_edited_at="edited_at", xero_updated_at="xero_updated_at").pipe(
+                        auxo_edited_at="edited_at", xero_updated_at="xero_updated_at", auxo_synced_at="synced_at",
+                        auxo_pending=pl.col("sync_status") == "pending").pipe(
         typed, PAIR_STATUS_SCHEMA)
 
 

@@ -25,7 +25,7 @@ AUXO_CONTACT_SCHEMA = {
     "connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "name": pl.String,
     "first_name": pl.String, "last_name": pl.String, "contact_person": pl.String, "email": pl.String,
     "phone": pl.String, "mobile": pl.String, "abn": pl.String, "archived": pl.Boolean,
-    "edited_at": pl.Datetime("us", "UTC"), "sync_status": pl.String, "linked_xero_id": pl.String,
+    "edited_at": pl.Datetime("us", "UTC"), "synced_at": pl.Datetime("us", "UTC"), "sync_status": pl.String, "linked_xero_id": pl.String,
     "link_source": pl.String,
 }
 AUXO_ADDRESS_SCHEMA = {"connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "type": pl.String,

@@ -20,7 +20,8 @@ def at(hour: int) -> datetime:
 
 
 def compare(auxo: dict, xero: dict, *, baseline: dict | None = None, auxo_edited: int = 1, xero_updated: int = 1,
-            fields=FIELDS, pull: bool = True, addresses=(), xero_phones=(), xero_addresses=(), persons=()):
+            synced: int | None = None, pending: bool = False, fields=FIELDS, pull: bool = True, addresses=(),
+            xero_phones=(), xero_addresses=(), persons=()):
     """One customer (cus_1) linked to x1; ``baseline`` is ``{field: key}`` (None: never synced)."""
     contacts = pl.DataFrame([{"connection_id": C, "kind": "customer", "auxo_id": "cus_1", "name": "Jane Citizen",
                               **auxo}])
@@ -30,7 +31,8 @@ def compare(auxo: dict, xero: dict, *, baseline: dict | None = None, auxo_edited
     xa = pl.DataFrame([{"connection_id": C, "contact_id": "x1", **a} for a in xero_addresses])
     xpe = pl.DataFrame([{"connection_id": C, "contact_id": "x1", **p} for p in persons])
     pairs = pl.DataFrame([{"connection_id": C, "kind": "customer", "auxo_id": "cus_1", "xero_contact_id": "x1",
-                           "auxo_link_id": "x1", "auxo_edited_at": at(auxo_edited), "xero_updated_at": at(xero_updated)}],
+                           "auxo_link_id": "x1", "auxo_edited_at": at(auxo_edited), "xero_updated_at": at(xero_updated),
+                           "auxo_synced_at": at(synced) if synced is not None else None, "auxo_pending": pending}],
                          schema=PAIR_SCHEMA)
     base = pl.DataFrame([{"connection_id": C, "kind": "customer", "auxo_id": "cus_1", "xero_contact_id": "x1",
                           "field": f, "value": v} for f, v in (baseline or {}).items()], schema=BASELINE_SCHEMA)
@@ -139,3 +141,43 @@ def test_a_field_left_out_of_the_mapping_is_not_compared():
     result = compare({**SYNCED, "abn": "51824753556"}, {"email": "jane@example.com", "tax_number": "11111111111"},
                      baseline=SYNCED, fields=fields, xero_phones=[{"phone_type": "DEFAULT", "phone": "0298765432"}])
     assert result.changes.is_empty()
+
+
+# -- linked before this sync kept a baseline: the record timestamps say who moved since Auxo's synced_at
+
+PHONE = [{"phone_type": "DEFAULT", "phone": "0298765432"}]
+
+
+def test_no_baseline_an_edit_in_xero_after_the_last_sync_goes_to_auxo():
+    result = compare(SYNCED, {"email": "new.jane@example.com"}, synced=2, auxo_edited=1, xero_updated=5,
+                     xero_phones=PHONE)
+    assert rows(result) == {"email": ("to_auxo", "xero_changed")}
+
+
+def test_no_baseline_an_edit_in_auxo_after_the_last_sync_goes_to_xero():
+    result = compare({**SYNCED, "mobile": "0412 000 111"}, {"email": "jane@example.com"}, synced=2, auxo_edited=5,
+                     xero_updated=2, pending=True, xero_phones=PHONE)
+    assert rows(result) == {"mobile": ("to_xero", "auxo_changed")}
+
+
+def test_no_baseline_email_cleared_in_auxo_keeps_xeros_and_the_phone_goes():
+    result = compare({**SYNCED, "email": None, "phone": "0255556666"}, {"email": "jane@example.com"}, synced=2,
+                     auxo_edited=5, xero_updated=2, pending=True, xero_phones=PHONE)
+    assert rows(result) == {"email": ("none", "blank_in_auxo_keeps_xero"), "phone": ("to_xero", "auxo_changed")}
+
+
+def test_no_baseline_a_blank_never_clears_the_other_side():
+    # Xero moved (e.g. flagged as a customer by an invoice) but has no contact person: Auxo's fills Xero
+    result = compare({**SYNCED, "contact_person": "Mary Smith"}, {"email": "jane@example.com"}, synced=2,
+                     auxo_edited=1, xero_updated=5, xero_phones=PHONE)
+    assert rows(result) == {"contact_person": ("to_xero", "first_sync_auxo_master")}
+    # Auxo moved but has no mobile: Xero's fills Auxo
+    result = compare(SYNCED, {"email": "jane@example.com"}, synced=2, auxo_edited=5, xero_updated=1,
+                     xero_phones=[*PHONE, {"phone_type": "MOBILE", "phone": "0412000111"}])
+    assert rows(result) == {"mobile": ("to_auxo", "first_sync_fill_from_xero")}
+
+
+def test_no_baseline_both_moved_the_later_wins():
+    result = compare({**SYNCED, "phone": "0211111111"}, {"email": "jane@example.com"}, synced=2, auxo_edited=5,
+                     xero_updated=6, xero_phones=[{"phone_type": "DEFAULT", "phone": "0222222222"}])
+    assert rows(result) == {"phone": ("to_auxo", "both_changed_xero_later")}

@@ -46,6 +46,7 @@ class SalesAccounts(_Strict):
     freight: AccountCode
     discount: AccountCode
     adjustment: AccountCode
+    deposit: AccountCode
     _codes = field_validator("*", mode="before")(_code)
 
 
@@ -65,6 +66,7 @@ class PurchaseAccounts(_Strict):
 
 class PaymentAccounts(_Strict):
     clearing: AccountCode
+    deposit_bank: AccountCode
     _codes = field_validator("*", mode="before")(_code)
 
 
@@ -323,6 +325,10 @@ def check_against_xero(mappings: Mappings, accounts: list[dict[str, Any]],
                 and not account.get("EnablePaymentsToAccount"):
             problems.append(f"mappings/accounts.yaml: key {key}: account {code} does not accept payments — "
                             "enable payments to it in Xero or map a bank account")
+    deposit_bank = by_code.get(mappings.accounts.payments.deposit_bank)
+    if deposit_bank and deposit_bank.get("Type") != "BANK":
+        problems.append(f"mappings/accounts.yaml: key payments.deposit_bank: account {deposit_bank.get('Code')} is "
+                        "not a BANK account — Xero receives prepayments (job deposits) into bank accounts only")
     active_taxes = {t.get("TaxType"): t for t in tax_rates if t.get("Status", "ACTIVE") == "ACTIVE"}
     for key in ("sales", "sales_gst_free", "purchases", "purchases_gst_free", "no_gst"):
         tax_type = getattr(mappings.tax, key)

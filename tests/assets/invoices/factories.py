@@ -86,3 +86,44 @@ def make_books(invoices: list[tuple[dict[str, Any], list[dict[str, Any]]]] = (),
     rows = [row for row, _ in invoices]
     lines = [line for _, priced in invoices for line in priced]
     return books.with_frames(invoices=rows, invoice_lines=lines, **frames)
+
+
+def credit(number: str, invoice_id: str, lines: list[dict[str, Any]], *, day: date = DAY,
+           gst_mode: str = "inclusive", status: str = "issued", xero_id: str | None = None,
+           customer_id: str = "cus_1", sync_status: str = "pending") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    credit_id = f"cr_{number}"
+    priced = [dict(row, document_id=credit_id, line_id=f"{credit_id}_l{i}", line_no=i) for i, row in enumerate(lines)]
+    row = {"id": credit_id, "number": number, "invoice_id": invoice_id, "customer_id": customer_id,
+           "credit_date": day, "gst_mode": gst_mode, "reason": "Returned part",
+           "subtotal": sum((r["line_amount"] for r in priced), Decimal("0.00")),
+           "gst": sum((r["gst"] for r in priced), Decimal("0.00")),
+           "total": sum((r["line_total"] for r in priced), Decimal("0.00")), "status": status, "xero_id": xero_id,
+           "sync_status": sync_status}
+    return row, priced
+
+
+def payment(payment_id: str, invoice_id: str | None, amount: str, *, day: date = DAY, kind: str = "payment",
+            source: str = "auxo", status: str = "active", method: str = "eftpos", xero_id: str | None = None,
+            sync_status: str = "pending", job_id: str | None = None, reference: str | None = None,
+            deleted: date | None = None, customer_id: str = "cus_1") -> dict[str, Any]:
+    return {"id": payment_id, "kind": kind, "source": source, "status": status, "payment_date": day,
+            "amount": money(amount), "method": method, "reference": reference, "customer_id": customer_id,
+            "invoice_id": invoice_id, "job_id": job_id, "xero_id": xero_id, "sync_status": sync_status,
+            "deleted_at": at(deleted) if deleted else None, "deleted_source": "auxo" if status == "deleted" else None}
+
+
+def xero_payment(payment_id: str, invoice_id: str, amount: str, *, day: date = DAY, status: str = "AUTHORISED",
+                 reference: str | None = None) -> dict[str, Any]:
+    return {"payment_id": payment_id, "invoice_id": invoice_id, "date": day, "amount": money(amount),
+            "reference": reference, "status": status, "payment_type": "ACCRECPAYMENT", "account_code": "615"}
+
+
+def xero_credit_note(credit_note_id: str, number: str, total: str, *, status: str = "AUTHORISED") -> dict[str, Any]:
+    return {"credit_note_id": credit_note_id, "type": "ACCRECCREDIT", "credit_note_number": number, "date": DAY,
+            "status": status, "total": money(total), "dlt_id": f"d{next(_ids)}"}
+
+
+def xero_allocation(allocation_id: str, source_id: str, invoice_id: str, amount: str, *,
+                    deleted: bool = False) -> dict[str, Any]:
+    return {"source_id": source_id, "allocation_id": allocation_id, "invoice_id": invoice_id, "amount": money(amount),
+            "date": DAY, "is_deleted": deleted}

@@ -189,7 +189,8 @@ def _find_manual_journal(client: XeroClient, payload: dict[str, Any], source_id:
 def _find_allocation(endpoint: str, collection: str, id_field: str):
     def find(client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
         document_id = payload[id_field]
-        wanted = payload["Allocations"][0]
+        # the payload is the allocation itself beside the document's id (what XeroSingle sends)
+        wanted = payload["Allocations"][0] if "Allocations" in payload else payload
         invoice_id = wanted["Invoice"]["InvoiceID"]
         amount = Decimal(str(wanted["Amount"]))
         for document in _first(client, f"{endpoint}/{document_id}", collection, {}):
@@ -229,7 +230,8 @@ LOOKUPS = {
     "credit_allocation": _find_allocation("CreditNotes", "CreditNotes", "CreditNoteID"),
     "payment": _find_by_reference("Payments", "Payments", "PaymentID"),
     "payment_delete": _find_deleted_payment,
-    "prepayment": _find_by_reference("BankTransactions", "BankTransactions", "BankTransactionID",
+    # a deposit is known by its Prepayment's id (what allocations name), not its bank transaction's
+    "prepayment": _find_by_reference("BankTransactions", "BankTransactions", "PrepaymentID",
                                      'Type=="RECEIVE-PREPAYMENT"'),
     "prepayment_allocation": _find_allocation("Prepayments", "Prepayments", "PrepaymentID"),
     "manual_journal": _find_manual_journal,

@@ -21,12 +21,16 @@ from xero_python.accounting import (
     AccountingApi,
     Allocation,
     Allocations,
+    BankTransaction,
+    BankTransactions,
     Contact,
     Contacts,
     CreditNote,
     CreditNotes,
     Invoice,
     Invoices,
+    Item,
+    Items,
     LineAmountTypes,
     LineItem,
     ManualJournal,
@@ -34,6 +38,7 @@ from xero_python.accounting import (
     ManualJournals,
     Payment,
     PaymentDelete,
+    Purchase,
 )
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
@@ -205,3 +210,31 @@ def test_state_written_by_the_sdk_is_visible_embedded(sdk: tuple, served: dict) 
 
     with open_state(Path(served["state_dir"])).read() as tx:
         assert tx.get("Contact", str(created.contacts[0].contact_id))["Name"] == "Seen Everywhere"
+
+
+def test_reads_of_every_document_kind_deserialise(sdk: tuple) -> None:
+    """The SDK's strict deserialiser (enums, MS dates) accepts every kind the sandbox returns."""
+    accounting, _identity, served = sdk
+    tenant = served["tenant_id"]
+    contact = accounting.create_contacts(tenant, Contacts(contacts=[Contact(name="SDK Deposits")])).contacts[0]
+    invoice = accounting.create_invoices(tenant, Invoices(invoices=[Invoice(
+        type="ACCREC", contact=Contact(contact_id=contact.contact_id), status="AUTHORISED", date=date(2026, 11, 20),
+        line_items=[LineItem(description="Job", quantity=Decimal(1), unit_amount=Decimal(100),
+                             account_code="205")])])).invoices[0]
+    deposit = accounting.create_bank_transactions(tenant, BankTransactions(bank_transactions=[BankTransaction(
+        type="RECEIVE-PREPAYMENT", contact=Contact(contact_id=contact.contact_id),
+        bank_account=XeroAccount(code="090"), date=date(2026, 11, 19),
+        line_items=[LineItem(description="Deposit", line_amount=Decimal(50), account_code="200")])])).bank_transactions[0]
+    accounting.create_prepayment_allocations(tenant, deposit.prepayment_id, Allocations(allocations=[
+        Allocation(invoice=Invoice(invoice_id=invoice.invoice_id), amount=Decimal(55), date=date(2026, 11, 20))]))
+    accounting.create_items(tenant, Items(items=[Item(code="SDK-ITEM", name="SDK item",
+                                                      sales_details=Purchase(unit_price=Decimal("9.95")))]))
+    prepayments = accounting.get_prepayments(tenant, page=1).prepayments
+    assert [(p.status, p.remaining_credit) for p in prepayments if p.prepayment_id == deposit.prepayment_id] == [
+        ("PAID", Decimal("0.00"))]
+    assert accounting.get_bank_transactions(tenant, page=1).bank_transactions
+    assert accounting.get_invoice(tenant, invoice.invoice_id).invoices[0].amount_paid == Decimal("55.00")
+    assert accounting.get_items(tenant).items[0].sales_details.unit_price == Decimal("9.95")
+    assert accounting.get_credit_notes(tenant, page=1).credit_notes is not None
+    assert accounting.get_payments(tenant, page=1).payments is not None
+    assert accounting.get_manual_journals(tenant, page=1).manual_journals is not None

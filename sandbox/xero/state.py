@@ -76,7 +76,9 @@ def reset(store: Store) -> None:
     with store.write() as tx:
         for table in ("docs", "idempotency", "request_log", "rate_calls"):
             tx.conn.execute(f"DELETE FROM {table}")
-        tx.conn.execute("DELETE FROM meta WHERE key IN ('clock', 'config', 'last_write_ms')")
+        # last_write_ms stays: UpdatedDateUTC keeps increasing across a reset, so no client cursor
+        # from before it can hide what is written after it
+        tx.conn.execute("DELETE FROM meta WHERE key IN ('clock', 'config') OR key LIKE 'next_number:%'")
         tx.set_meta("config", jsonio.dumps(DEFAULT_CONFIG))
         seed_demo_organisation(tx, str(tx.meta("tenant_id")))
 

@@ -185,10 +185,13 @@ def test_clock(api: XeroApi, admin: Admin) -> None:
 
 
 def test_reset_keeps_credentials(api: XeroApi, admin: Admin, state_dir: Path) -> None:
-    api.contact()
+    before = api.invoice(api.contact())
     admin.call("PUT", "organisation", {"PeriodLockDate": "2026-06-30"})
     admin.call("POST", "reset")
     assert api.ok(api.get("Contacts"), "Contacts") == []  # the same token still works
+    after = api.invoice(api.contact())
+    assert after["InvoiceNumber"] == "INV-0001"
+    assert ms_of(after["UpdatedDateUTC"]) > ms_of(before["UpdatedDateUTC"])
     assert "PeriodLockDate" not in api.ok(api.get("Organisation"), "Organisations")[0]
     assert api.creds == credentials(state_dir)
 

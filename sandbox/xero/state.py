@@ -76,9 +76,9 @@ def reset(store: Store) -> None:
     with store.write() as tx:
         for table in ("docs", "idempotency", "request_log", "rate_calls"):
             tx.conn.execute(f"DELETE FROM {table}")
-        # last_write_ms stays: UpdatedDateUTC keeps increasing across a reset, so no client cursor
-        # from before it can hide what is written after it
-        tx.conn.execute("DELETE FROM meta WHERE key IN ('clock', 'config') OR key LIKE 'next_number:%'")
+        # a reset is a new organisation: its clock and its timestamps start again from real time
+        tx.conn.execute(
+            "DELETE FROM meta WHERE key IN ('clock', 'config', 'last_write_ms') OR key LIKE 'next_number:%'")
         tx.set_meta("config", jsonio.dumps(DEFAULT_CONFIG))
         seed_demo_organisation(tx, str(tx.meta("tenant_id")))
 

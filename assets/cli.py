@@ -120,12 +120,9 @@ def sandbox_serve(
     if rate_limits is not None:
         if system != "xero":
             raise typer.BadParameter("--rate-limits applies to the Xero sandbox", param_hint="--rate-limits")
-        import httpx
+        from sandbox.xero import set_rate_limits
 
-        from sandbox.embedded import transport
-
-        admin = httpx.Client(transport=transport("xero", state_dir), base_url="http://xero.sandbox")
-        admin.put("/admin/config", json={"rate_limits": {"enabled": rate_limits}}).raise_for_status()
+        set_rate_limits(state_dir, enabled=rate_limits)
     serve(system, port or _free_port(), state_dir)
 
 

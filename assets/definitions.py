@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from assets import contacts, inventory, invoices, recon
+from assets.automation import SENSORS
 from assets.extract import auxo_raw, xero_raw
 from assets.jobs import nightly_sync, sync_day
 from assets.resources import (
@@ -26,6 +27,7 @@ defs = dg.Definitions(
     asset_checks=[check for domain in (*DOMAINS, recon) for check in domain.CHECKS],
     jobs=[sync_day],
     schedules=[nightly_sync],
+    sensors=SENSORS,
     resources={
         "dlt": DagsterDltResource(),
         "warehouse": WarehouseResource(),

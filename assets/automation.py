@@ -1,0 +1,5 @@
+"""Sensors that keep the books in step between the nightly runs."""
+
+import dagster as dg
+
+SENSORS: list[dg.SensorDefinition] = []

@@ -58,12 +58,16 @@ def findings_frame(rows: list[Finding], plan_asset: str) -> pl.DataFrame:
     return pl.DataFrame([{**row.__dict__, "plan_asset": plan_asset} for row in rows], schema=SCHEMA)
 
 
-def store_findings(con: duckdb.DuckDBPyConnection, plan_asset: str, frame: pl.DataFrame,
-                     first: date | None = None, last: date | None = None) -> int:
-    """Replace ``plan_asset``'s rows for ``[first, last]`` (all of them when undated) with ``frame``."""
+def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS plans")
     con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (connection_id VARCHAR, business_date DATE, reason VARCHAR, "
                 "document VARCHAR, auxo_id VARCHAR, xero_id VARCHAR, detail VARCHAR, plan_asset VARCHAR)")
+
+
+def store_findings(con: duckdb.DuckDBPyConnection, plan_asset: str, frame: pl.DataFrame,
+                   first: date | None = None, last: date | None = None) -> int:
+    """Replace ``plan_asset``'s rows for ``[first, last]`` (all of them when undated) with ``frame``."""
+    ensure_table(con)
     frame = frame.with_columns(plan_asset=pl.lit(plan_asset)).select(list(SCHEMA))
     con.execute("BEGIN TRANSACTION")
     try:

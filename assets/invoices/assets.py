@@ -1,0 +1,136 @@
+"""The money plan assets: invoices, credits, payments and deposits to Xero; Xero's changes to Auxo.
+
+Each reads the staged documents and the ledger (``books.load_books``), calls its pure planner and
+stores the writes in ``plans.write_plan`` and what it reports in ``plans.invoice_exceptions``.
+The three Xero pushes are daily partitions by business date; ``plans/xero_changes_to_auxo`` is
+undated (a change made in Xero belongs to no Auxo day) and every day's sink sends it.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+import dagster as dg
+import pandera.errors
+import polars as pl
+
+from assets.contacts.assets import MATCHES
+from assets.invoices import credits, invoices, payments, xero_changes
+from assets.invoices.books import STAGING_TABLES, Books, Window, load_books
+from assets.invoices.exceptions import TABLE as EXCEPTIONS_TABLE
+from assets.invoices.exceptions import ensure_table, findings_frame, store_findings
+from assets.invoices.invoices import MoneyPlan
+from assets.metadata import markdown_table
+from assets.partitions import daily_partitions, single_run, window_dates
+from assets.plans import WRITER_POOL, plan_metadata
+from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
+from mappings import Mappings
+from pipelines.sync.plan import plan_frame
+from pipelines.sync.store import store_plan
+
+GROUP = "invoices"
+DEPS = [*[dg.AssetKey(["staging", table]) for table in STAGING_TABLES],
+        dg.AssetKey(["staging", "auxo_customers"]), MATCHES]
+INVOICE_PUSH = dg.AssetKey(["plans", invoices.PLAN_ASSET])
+CREDIT_PUSH = dg.AssetKey(["plans", credits.PLAN_ASSET])
+PAYMENT_PUSH = dg.AssetKey(["plans", payments.PLAN_ASSET])
+XERO_CHANGES = dg.AssetKey(["plans", xero_changes.PLAN_ASSET])
+
+
+def _planned(plan_of: Callable[[], MoneyPlan], name: str) -> MoneyPlan:
+    try:
+        return plan_of()
+    except pandera.errors.SchemaErrors as exc:
+        raise dg.Failure(description=f"plans/{name}: the push set breaks its own contract (totals, tax per line, a "
+                                     "document twice, or payments above the amount due); nothing was stored. This is "
+                                     "a bug in the plan: the failure cases say which rows.",
+                         metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
+
+
+def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | None) -> dict[str, object]:
+    frame = plan_frame(plan.writes)
+    store_plan(con, name, frame, first, last)
+    findings = findings_frame(plan.findings, name)
+    store_findings(con, name, findings, first, last)
+    metadata = plan_metadata(frame, name)
+    metadata["exceptions"] = findings.height
+    metadata["exceptions_by_reason"] = markdown_table(findings.group_by("reason").len().sort("reason")
+                                                      if not findings.is_empty() else findings)
+    metadata["exception_rows"] = markdown_table(findings.select("business_date", "reason", "document", "detail"))
+    if plan.push_set is not None and "xero_total" in plan.push_set.columns:
+        metadata["documents_sent"] = plan.push_set.height
+        metadata["rounding_lines"] = plan.push_set.filter(pl.col("rounding") != 0).height
+    return metadata
+
+
+def _dated(name: str, planner: Callable[[Books, Mappings, Window], MoneyPlan], description: str):
+    @dg.asset(key=dg.AssetKey(["plans", name]), deps=DEPS, partitions_def=daily_partitions,
+              backfill_policy=single_run, pool=WRITER_POOL, group_name=GROUP, kinds={"polars", "duckdb"},
+              description=description)
+    def plan_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, connection: ConnectionResource,
+                   mappings: MappingsResource) -> dg.MaterializeResult:
+        first, last = window_dates(context)
+        settings = mappings.load()
+        with warehouse.connect() as con:
+            books = load_books(con, connection.id())
+            plan = _planned(lambda: planner(books, settings, Window(first, last)), name)
+            metadata = _store(con, name, plan, first, last)
+        return dg.MaterializeResult(metadata=metadata)
+
+    return plan_asset
+
+
+invoice_push = _dated(
+    invoices.PLAN_ASSET, invoices.plan_invoice_push,
+    "Auxo invoices of the day not in Xero yet, as AUTHORISED ACCREC invoices (same number and date, vehicle "
+    "registration in Reference, the linked contact, accounts/tax/tracking from mappings/, line items that give "
+    "Auxo's total and GST to the cent); Auxo edits sent while nothing is matched, voids. Blocked edits, number "
+    "clashes and documents whose totals cannot match are in plans.invoice_exceptions.")
+credit_push = _dated(
+    credits.PLAN_ASSET, credits.plan_credit_push,
+    "Invoice credits of the day as ACCRECCREDIT credit notes (number = the Auxo credit number), each allocated "
+    "to its invoice once both exist.")
+payment_push = _dated(
+    payments.PLAN_ASSET, payments.plan_payment_push,
+    "Payments of the day to Xero against their invoice, to the payment method's account (clearing by default); "
+    "job deposits as prepayments, allocated to the invoice once it exists; payments deleted in Auxo deleted in "
+    "Xero. Never above the amount due; a payment entered in both systems is not sent.")
+
+
+@dg.asset(key=XERO_CHANGES, deps=DEPS, pool=WRITER_POOL, group_name=GROUP, kinds={"polars", "duckdb"},
+          description="What people did in Xero to synced invoices, for Auxo: payments entered in Xero (never one "
+                      "the sync wrote, never one that doubles an Auxo payment), Xero credit notes allocated to "
+                      "them, one adjustment line for a changed total, voids and deleted payments. Not dated: "
+                      "every day's sink sends it.")
+def xero_changes_to_auxo(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        books = load_books(con, connection.id())
+        plan = _planned(lambda: xero_changes.plan_xero_changes(books), xero_changes.PLAN_ASSET)
+        metadata = _store(con, xero_changes.PLAN_ASSET, plan, None, None)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _exceptions_check(asset: dg.AssetKey, name: str, reasons: tuple[str, ...], description: str):
+    @dg.asset_check(asset=asset, name=name, blocking=False, pool=WRITER_POOL, description=description)
+    def check(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            ensure_table(con)
+            rows = con.sql(f"select business_date, reason, document, detail from {EXCEPTIONS_TABLE} "
+                           "where connection_id = ? and reason = any(?) order by business_date, document",
+                           params=[connection.id(), list(reasons)]).pl()
+        return dg.AssetCheckResult(check_name=name, passed=rows.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+                                   metadata={"cases": rows.height, "rows": markdown_table(rows)})
+
+    return check
+
+
+invoice_edits_all_sent = _exceptions_check(
+    INVOICE_PUSH, "invoice_edits_all_sent", ("edit_blocked", "totals_cannot_match"),
+    "Every Auxo invoice edit reached Xero: none was held back because a payment or credit is already matched in "
+    "Xero, and every invoice's lines give Auxo's totals. Warns with the invoices a person must look at.")
+payments_entered_once = _exceptions_check(
+    XERO_CHANGES, "payments_entered_once", ("payment_in_both_systems", "payment_exceeds_amount_due"),
+    "No payment was entered in both Auxo and Xero (same invoice, date and amount) and none would go above the "
+    "amount due. Warns with the pairs: delete the wrong copy and the next run syncs the other.")
+
+ASSETS = [invoice_push, credit_push, payment_push, xero_changes_to_auxo]
+CHECKS = [invoice_edits_all_sent, payments_entered_once]

@@ -7,6 +7,7 @@ records, ``xero_payloads`` into Xero documents, ``expected`` into the outcome of
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
@@ -69,19 +70,21 @@ class Workshop:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "meta"}
 
 
-def generate(profile: str | Profile, seed: int = 42, end_date: date | None = None) -> Workshop:
+def generate(profile: str | Profile, seed: int = 42, end_date: date | None = None, *,
+             timings: dict[str, float] | None = None) -> Workshop:
     """A workshop of ``profile`` size, deterministic in ``(profile, seed, end_date)``.
 
     ``end_date`` is the last day generated (default: yesterday in Sydney); the window of unsynced
-    days ends on it.
+    days ends on it. ``timings``, when given, receives the seconds each stage took (benchmarks).
     """
+    lap = _Laps(timings)
     profile = get_profile(profile) if isinstance(profile, str) else profile
     end_date = end_date or default_end_date()
     timeline = Timeline.for_profile(profile.pre_sync_days, profile.synced_days, profile.window_days, end_date)
-    pools = build_pools(seed)
-    book = build_contact_book(profile, pools, timeline, seed)
+    book = build_contact_book(profile, build_pools(seed), timeline, seed)
     contact_edits = plant_contact_edits(book, timeline, seed)
     parts = build_parts(profile, timeline, seed)
+    lap("contacts and parts")
 
     invoices = plant_invoices(invoice_rows(profile, timeline, book.customers, book.vehicles, seed),
                               book.customers, book.vehicles, timeline, seed).with_columns(
@@ -89,14 +92,15 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
     lines = invoice_lines(invoices, parts, seed)
     invoices = invoices.join(invoice_totals(lines), left_on="idx", right_on="invoice_idx", how="left",
                              maintain_order="left")
+    lap("invoices and lines")
     orders, order_lines = purchase_orders(profile, timeline, invoices, lines, parts, book.suppliers, seed)
     orders = price_orders(plant_orders(orders, timeline, seed), order_lines, timeline)
-    lines = lines.join(orders.filter(pl.col("kind") == "job").select(invoice_idx="invoice_idx", order_id="id"),
-                       on="invoice_idx", how="left", maintain_order="left").with_columns(
-        purchase_order_id=pl.when(pl.col("supply") == "job_po").then(pl.col("order_id")).otherwise(None)).drop("order_id")
+    lines = lines.with_columns(purchase_order_id=pl.when(pl.col("supply") == "job_po").then(
+        _job_order_per_line(orders, invoices.height, lines)).otherwise(None))
     payments, credits, _ = payments_and_credits(invoices, timeline, seed)
     adjustments = stock_adjustments(profile, timeline, parts, seed)
     waiting = open_jobs(profile, timeline, book.customers, book.vehicles, seed)
+    lap("orders, payments, adjustments")
 
     receipts, movements = _stock_flows(invoices, lines, orders, order_lines, adjustments)
     history = cost_history(parts, receipts, movements)
@@ -105,6 +109,7 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
     adjustments = adjustments.with_columns(value=pl.Series(cents.extend(adjustments["quantity"].to_numpy(),
                                                                         adjustments["unit_cost"].to_numpy())))
     parts = _final_parts(parts, history, receipts, movements)
+    lap("average costs and COGS")
 
     invoices = invoices.with_columns(
         invoice_date=pl.when(pl.col("planted") == "locked_period").then(pl.lit(lock_date(timeline) - timedelta(days=1)))
@@ -120,6 +125,7 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
     lines = bookkeeping.mark_cogs_journals(lines, invoices, settings, seed)
     payments, actions = _xero_actions(invoices, payments, timeline, seed)
     invoices = _invoice_state(invoices, payments, credits, timeline)
+    lap("sync state and Xero-side actions")
     meta = {
         "profile": profile.name, "seed": seed, "start_date": timeline.start_date.isoformat(),
         "sync_start_date": timeline.sync_start_date.isoformat(),
@@ -132,6 +138,34 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
                     actions)
 
 
+class _Laps:
+    """Seconds per stage into ``timings`` (when the caller wants them)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = round(now - self.last, 2)
+        self.last = now
+
+
+def _job_order_per_line(orders: pl.DataFrame, invoice_count: int, lines: pl.DataFrame) -> pl.Series:
+    """Each line's invoice's job PO id (a lookup array indexed by invoice, gathered per line)."""
+    job = orders.filter(pl.col("kind") == "job")
+    slot = np.full(invoice_count + 1, job.height, np.int64)  # the extra slot holds null
+    slot[job["invoice_idx"].to_numpy()] = np.arange(job.height)
+    ids = pl.concat([job["id"], pl.Series([None], dtype=pl.String)])
+    return ids.gather(slot[lines["invoice_idx"].to_numpy()])
+
+
+def per_line(invoices: pl.DataFrame, lines: pl.DataFrame, column: str) -> pl.Series:
+    """An invoice column for each line (invoices are stored in ``idx`` order: a gather, not a join)."""
+    return invoices[column].gather(lines["invoice_idx"])
+
+
 def _stock_flows(invoices: pl.DataFrame, lines: pl.DataFrame, orders: pl.DataFrame, order_lines: pl.DataFrame,
                  adjustments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(receipts, movements)``: received PO lines, and everything else that moves stock."""
@@ -139,22 +173,25 @@ def _stock_flows(invoices: pl.DataFrame, lines: pl.DataFrame, orders: pl.DataFra
                                                                         t_us="received_us")
     receipts = order_lines.join(received, on="order_idx").select(
         "part_idx", "t_us", qty="quantity", unit_cost="unit_cost", order_id="order_id", order_line_id="id")
-    issued = lines.filter(pl.col("supply").is_in(["stock", "job_po"])).join(
-        invoices.filter(~pl.col("void")).select(invoice_idx="idx", t_us="created_us"), on="invoice_idx").select(
-        "part_idx", "t_us", qty=-pl.col("quantity"))
+    issued = lines.select("part_idx", "supply", "quantity", t_us=per_line(invoices, lines, "created_us"),
+                          void=per_line(invoices, lines, "void")).filter(
+        pl.col("supply").is_in(["stock", "job_po"]) & ~pl.col("void")).select("part_idx", "t_us", qty=-pl.col("quantity"))
     moved = adjustments.select("part_idx", t_us="created_us", qty="quantity")
     return receipts.sort("t_us", "order_line_id"), pl.concat([issued, moved])
 
 
 def _cogs(lines: pl.DataFrame, invoices: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Each stock or job-ordered part line's cost: quantity × the part's average cost when the invoice was created."""
-    moments = lines.join(invoices.select(invoice_idx="idx", t_us="created_us"), on="invoice_idx", how="left",
-                         maintain_order="left").select(pl.col("part_idx").fill_null(0), "t_us")
-    unit = cost_at(history, moments)
     costed = lines["supply"].is_in(["stock", "job_po"]).fill_null(False)
-    amount = cents.extend(lines["quantity"].to_numpy(), unit.fill_null(0).to_numpy())
+    at = np.flatnonzero(costed.to_numpy())
+    moments = pl.DataFrame({"part_idx": lines["part_idx"].gather(at),
+                            "t_us": per_line(invoices, lines, "created_us").gather(at)})
+    unit = cost_at(history, moments).to_numpy()
+    unit_cost = np.zeros(lines.height, np.int64)
+    unit_cost[at] = unit
+    amount = cents.extend(lines["quantity"].to_numpy(), unit_cost)
     return lines.with_columns(
-        unit_cost=pl.when(costed).then(unit).otherwise(None),
+        unit_cost=pl.when(costed).then(pl.Series(unit_cost)).otherwise(None),
         cogs_amount=pl.when(costed).then(pl.Series(amount)).otherwise(None),
     )
 

@@ -15,7 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -144,7 +144,7 @@ def sandbox_seed(
     """Fill both sandboxes with a generated workshop and write the expected outcome of a sync."""
     from assets.runner import seed_sandboxes
 
-    end = _parse_date(end_date, "--end-date") if end_date else date.today() - timedelta(days=1)
+    end = _parse_date(end_date, "--end-date") if end_date else None
     summary = seed_sandboxes(profile, seed, end, force=force, console=console)
     console.print(summary)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -109,7 +110,8 @@ def print_summary(run_id: str, console: Console) -> None:
                   "Dagster UI:        auxo-xero ui")
 
 
-def seed_sandboxes(profile: str, seed: int, end_date: date, *, force: bool, console: Console) -> dict[str, Any]:
+def seed_sandboxes(profile: str, seed: int, end_date: date | None, *, force: bool,
+                   console: Console) -> dict[str, Any]:
     """Generate a workshop and load it into both sandboxes (unless they already hold data)."""
     from sandbox import generator
 
@@ -123,9 +125,30 @@ def seed_sandboxes(profile: str, seed: int, end_date: date, *, force: bool, cons
         for folder in (xero_state, auxo_state):
             shutil.rmtree(folder, ignore_errors=True)
         forget_apps()
-    console.print(f"Generating the '{profile}' workshop (seed {seed}, activity up to {end_date})…")
+    console.print(f"Generating the '{profile}' workshop (seed {seed}, activity up to "
+                  f"{end_date or 'yesterday'})…")
     return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected")
 
 
+def _demo_summary_path() -> Path:
+    return settings.data_home() / "expected" / "summary.json"
+
+
 def run_demo(*, profile: str, seed: int, console: Console) -> bool:
-    raise NotImplementedError("run_demo lands with the generator")
+    """Seed the sandboxes on first use, sync every day since the Xero connection, and summarise.
+
+    Running it again re-syncs the same days: nothing already written is written again.
+    """
+    import json
+
+    summary_path = _demo_summary_path()
+    if not summary_path.exists():
+        summary = seed_sandboxes(profile, seed, None, force=True, console=console)
+        console.print(f"Seeded a '{profile}' workshop: Auxo history from {summary['start_date']}, connected to Xero "
+                      f"on {summary['sync_start_date']}, unsynced since {summary['window_start_date']}.")
+    meta = json.loads(summary_path.read_text())
+    first, last = date.fromisoformat(meta["sync_start_date"]), date.fromisoformat(meta["end_date"])
+    ok = run_sync(first, last, dry_run=False, console=console)
+    console.print("\nNext: open the UI with [bold].venv/bin/auxo-xero ui[/bold]; query the warehouse with DuckDB "
+                  "(README, 'Reconciliation'); sync another day with [bold].venv/bin/auxo-xero sync --date D[/bold].")
+    return ok

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -58,8 +59,7 @@ def payment_reference(auxo_payment_id: str, kind: str = "payment") -> str:
     return f"Auxo {'DEP' if kind == 'deposit' else 'PAY'} {auxo_payment_id}"
 
 
-def is_our_reference(reference: str | None) -> bool:
-    return bool(reference) and str(reference).startswith(("Auxo PAY ", "Auxo DEP "))
+OUR_REFERENCE = r"^Auxo (?:PAY|DEP) (\S+)"  # what payment_reference makes; group 1 is the Auxo payment id
 
 
 def schema_of(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
@@ -124,6 +124,7 @@ class Books:
                  for name, rows in frames.items()}
         return replace(self, **typed)
 
+    @cached_property
     def xero_invoice_ids(self) -> Frame:
         """``invoice_id`` (Auxo) → ``xero_invoice_id``: Auxo's own link, else what the ledger created."""
         created = pl.DataFrame({"ref": list(self.known), "created_id": list(self.known.values())},
@@ -134,6 +135,7 @@ class Books:
                 .select(invoice_id="id", xero_invoice_id=pl.coalesce("xero_id", "created_id"),
                         created_by_ledger=pl.col("created_id").is_not_null()))
 
+    @cached_property
     def customer_contacts(self) -> dict[str, str | None]:
         rows = self.contacts.filter(pl.col("kind") == "customer")
         return dict(zip(rows["auxo_id"].to_list(), rows["xero_contact_id"].to_list(), strict=True))
@@ -153,13 +155,28 @@ def xero_id_or_placeholder(ref: str, auxo_xero_id: str | None, known: dict[str, 
     return ref_placeholder(ref), (ref,)
 
 
+_SYNCED_INVOICES = ("select id from staging.auxo_invoices where connection_id = ? "
+                    "and sync_status is distinct from 'not_required'")
+# Auxo history from before the Xero connection (sync_status not_required) never syncs: not read at all
+_ONLY_SYNCED = {
+    "invoices": "sync_status is distinct from 'not_required'",
+    "invoice_lines": f"document_id in ({_SYNCED_INVOICES})",
+    "credits": "sync_status is distinct from 'not_required'",
+    "credit_lines": "document_id in (select id from staging.auxo_invoice_credits where connection_id = ? "
+                    "and sync_status is distinct from 'not_required')",
+    "payments": "sync_status is distinct from 'not_required'",
+    "auxo_xero_allocations": f"invoice_id in ({_SYNCED_INVOICES})",
+}
+
+
 def _read(con: duckdb.DuckDBPyConnection, name: str, connection_id: str) -> Frame:
     table, model = STAGED[name]
     schema = schema_of(model)
     if not warehouse.table_exists(con, "staging", table):
         return pl.DataFrame(schema=schema)
-    frame = con.sql(f"select * from staging.{table} where connection_id = ?",
-                    params=[connection_id]).pl()
+    where = "connection_id = ?" + (f" and {_ONLY_SYNCED[name]}" if name in _ONLY_SYNCED else "")
+    frame = con.sql(f"select * from staging.{table} where {where}",  # table names and conditions are constants
+                    params=[connection_id] * where.count("?")).pl()
     return frame.select([pl.col(column).cast(dtype) for column, dtype in schema.items()])
 
 

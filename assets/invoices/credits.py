@@ -35,7 +35,7 @@ PRIORITY_ALLOCATIONS = 35
 def _credits(books: Books) -> pl.DataFrame:
     created = pl.DataFrame({"ref": list(books.known), "created_id": list(books.known.values())},
                            schema={"ref": pl.String, "created_id": pl.String})
-    invoices = books.invoices.join(books.xero_invoice_ids(), left_on="id", right_on="invoice_id", how="left").select(
+    invoices = books.invoices.join(books.xero_invoice_ids, left_on="id", right_on="invoice_id", how="left").select(
         invoice_id="id", invoice_number="number", invoice_date="invoice_date", invoice_status="status",
         invoice_customer_id="customer_id", invoice_xero_id="xero_id", xero_invoice_id="xero_invoice_id")
     return (books.credits.with_columns(ref=pl.lit("credit_note:") + pl.col("id"))
@@ -64,9 +64,9 @@ def plan_credit_push(books: Books, mappings: Mappings, window: Window) -> MoneyP
     plan = MoneyPlan()
     push = PushSet()
     cid = books.connection_id
-    lines = lines_by_document(books.credit_lines)
     allocated_in_xero = _allocated_in_xero(books)
     credits = _credits(books).filter(window.expr("credit_date")).sort("credit_date", "number")
+    lines = lines_by_document(books.credit_lines, credits["id"])
 
     for row in credits.filter(pl.col("status") == "void").iter_rows(named=True):
         if row["xero_credit_note_id"]:

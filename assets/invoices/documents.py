@@ -16,10 +16,11 @@ from mappings import Mappings
 from pipelines.money import ZERO
 
 
-def lines_by_document(lines: pl.DataFrame) -> dict[str, list[AuxoLine]]:
-    """Auxo lines of each document, in the document's order."""
+def lines_by_document(lines: pl.DataFrame, documents: pl.Series | list[str]) -> dict[str, list[AuxoLine]]:
+    """Auxo lines of ``documents``, each in the document's order."""
     out: dict[str, list[AuxoLine]] = {}
-    for row in lines.sort("document_id", "line_no").iter_rows(named=True):
+    wanted = lines.filter(pl.col("document_id").is_in(pl.Series(documents, dtype=pl.String).implode()))
+    for row in wanted.sort("document_id", "line_no").iter_rows(named=True):
         out.setdefault(row["document_id"], []).append(AuxoLine.from_row(row))
     return out
 

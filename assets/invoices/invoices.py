@@ -58,7 +58,7 @@ class MoneyPlan:
 
 def contact_of(books: Books, customer_id: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     """``Contact`` of a document for an Auxo customer, and the contact ref it then depends on."""
-    xero_contact_id = books.customer_contacts().get(customer_id)
+    xero_contact_id = books.customer_contacts.get(customer_id)
     if xero_contact_id:
         return {"ContactID": xero_contact_id}, ()
     ref = contact_ref("customer", customer_id)
@@ -70,7 +70,7 @@ def _invoices(books: Books) -> pl.DataFrame:
             .select(xero_invoice_id="invoice_id", xero_status="status", xero_amount_paid="amount_paid",
                     xero_amount_credited="amount_credited"))
     return (books.invoices
-            .join(books.xero_invoice_ids(), left_on="id", right_on="invoice_id", how="left")
+            .join(books.xero_invoice_ids, left_on="id", right_on="invoice_id", how="left")
             .join(xero, on="xero_invoice_id", how="left")
             .with_columns(edited_date=local_date("edited_at"))
             .filter(pl.col("sync_status").fill_null("pending") != "not_required"))
@@ -105,13 +105,23 @@ def plan_invoice_push(books: Books, mappings: Mappings, window: Window) -> Money
     """Creates, allowed updates and voids of Auxo invoices, for the days of ``window``."""
     plan = MoneyPlan()
     push = PushSet()
-    lines = lines_by_document(books.invoice_lines)
     clashes = _clashes(books)
     invoices = _invoices(books)
     cid = books.connection_id
 
     creates = invoices.filter(pl.col("xero_invoice_id").is_null() & pl.col("status").is_in(["issued", "paid"])
                               & window.expr("invoice_date"))
+    in_xero = invoices.filter(pl.col("xero_invoice_id").is_not_null()
+                              & (pl.col("edited_date").is_null() | (pl.col("edited_date") <= window.last)))
+    # an edit is known by Auxo's own link and status: a create whose Xero id Auxo has not recorded yet is
+    # pending too, but it already carries the invoice as it is
+    edited = in_xero.filter((pl.col("sync_status") == "pending") & pl.col("xero_id").is_not_null()
+                            & pl.col("status").is_in(["issued", "paid"])
+                            & (pl.col("xero_status").is_null() | pl.col("xero_status").is_in(LIVE_IN_XERO)))
+    voided = in_xero.filter((pl.col("status") == "void")
+                            & (pl.col("xero_status").is_null() | pl.col("xero_status").is_in(LIVE_IN_XERO)))
+    lines = lines_by_document(books.invoice_lines, pl.concat([creates["id"], edited["id"]]))
+
     for row in creates.sort("invoice_date", "number").iter_rows(named=True):
         auxo_lines = lines.get(row["id"], [])
         conversion = convert(auxo_lines, row["gst_mode"], mappings)
@@ -141,18 +151,9 @@ def plan_invoice_push(books: Books, mappings: Mappings, window: Window) -> Money
             depends_on=depends, priority=PRIORITY_DOCUMENTS, writeback={"resource": "invoices", "id": row["id"]},
             plan_asset=PLAN_ASSET))
 
-    in_xero = invoices.filter(pl.col("xero_invoice_id").is_not_null()
-                              & (pl.col("edited_date").is_null() | (pl.col("edited_date") <= window.last)))
-    # an edit is known by Auxo's own link and status: a create whose Xero id Auxo has not recorded yet is
-    # pending too, but it already carries the invoice as it is
-    edited = in_xero.filter((pl.col("sync_status") == "pending") & pl.col("xero_id").is_not_null()
-                            & pl.col("status").is_in(["issued", "paid"])
-                            & (pl.col("xero_status").is_null() | pl.col("xero_status").is_in(LIVE_IN_XERO)))
     for row in edited.sort("number").iter_rows(named=True):
         _plan_update(plan, push, books, mappings, window, row, lines.get(row["id"], []))
 
-    voided = in_xero.filter((pl.col("status") == "void")
-                            & (pl.col("xero_status").is_null() | pl.col("xero_status").is_in(LIVE_IN_XERO)))
     for row in voided.sort("number").iter_rows(named=True):
         invoice_id, depends = _xero_invoice(books, row)
         plan.writes.append(PlannedWrite(

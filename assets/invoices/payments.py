@@ -27,10 +27,10 @@ from typing import Any
 import polars as pl
 
 from assets.invoices.books import (
+    OUR_REFERENCE,
     Books,
     Window,
     invoice_ref,
-    is_our_reference,
     payment_ref,
     payment_reference,
     prepayment_allocation_ref,
@@ -50,7 +50,7 @@ PRIORITY_PAYMENTS = 30
 PRIORITY_ALLOCATIONS = 35
 PRIORITY_PAYMENT_DELETIONS = 38  # before voids (40): Xero voids an invoice only once its payments are gone
 PRIORITY_AUXO_STATUS = 190
-_OUR_REFERENCE = re.compile(r"^Auxo (?:PAY|DEP) (\S+)")
+_OUR_REFERENCE = re.compile(OUR_REFERENCE)
 
 
 def xero_reference(row: dict[str, Any]) -> str:
@@ -77,7 +77,7 @@ def invoice_links(books: Books) -> pl.DataFrame:
     xero = books.xero_invoices.select(xero_invoice_id="invoice_id", xero_status="status",
                                       xero_amount_due="amount_due", xero_total="total")
     return (books.invoices.select("id", "number", "invoice_date", "total", "status", invoice_xero_id="xero_id")
-            .join(books.xero_invoice_ids(), left_on="id", right_on="invoice_id", how="left")
+            .join(books.xero_invoice_ids, left_on="id", right_on="invoice_id", how="left")
             .join(xero, on="xero_invoice_id", how="left")
             .rename({"id": "invoice_id", "number": "invoice_number", "total": "invoice_total",
                      "status": "invoice_status"}))
@@ -91,7 +91,7 @@ def payments_entered_in_xero(books: Books) -> pl.DataFrame:
             .filter((pl.col("status") == "AUTHORISED") & (pl.col("payment_type").fill_null("ACCRECPAYMENT")
                                                           == "ACCRECPAYMENT")
                     & ~pl.col("payment_id").is_in(sorted(ours))
-                    & ~pl.col("reference").map_elements(is_our_reference, return_dtype=pl.Boolean).fill_null(False))
+                    & ~pl.col("reference").str.contains(OUR_REFERENCE).fill_null(False))
             .join(links.select("xero_invoice_id", "invoice_id", "invoice_number", "invoice_status"),
                   left_on="invoice_id", right_on="xero_invoice_id", how="inner", suffix="_auxo")
             .select("payment_id", pl.col("invoice_id_auxo").alias("invoice_id"), "invoice_number", "invoice_status",

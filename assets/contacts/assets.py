@@ -84,7 +84,7 @@ def contact_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         changes = _validated(ContactChangeModel, plan.changes, "plans.contact_changes")
         frame = plan_frame(plan.writes)
         store_plan(con, SYNC_PLAN_NAME, frame)
-        new_decisions = tables.write_sync_state(con, connection_id, changes, plan.baseline, context.run_id)
+        new_decisions = tables.write_sync_state(con, connection_id, changes, plan.baseline, context.run.run_id)
     not_synced = plan.pairs.filter(pl.col("sync_note").is_not_null())
     return dg.MaterializeResult(metadata={
         **plan_metadata(frame, SYNC_PLAN_NAME),

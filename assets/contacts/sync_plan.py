@@ -104,7 +104,9 @@ def linked_pairs(matches: pl.DataFrame, auxo: pl.DataFrame, xero: pl.DataFrame) 
             + pl.lit(", which another Auxo ") + pl.col("kind") + pl.lit(" is linked to: not synced"))
     )
     return pairs.select(*keys, "decision", "auxo_link_id", "sync_note", xero_contact_id="effective_id",
-                        auxo_edited_at="edited_at", xero_updated_at="xero_updated_at", auxo_synced_at="synced_at",
+                        auxo_edited_at="edited_at", xero_updated_at="xero_updated_at",
+                        # Auxo's last sync was with the contact it records: it says nothing about another one
+                        auxo_synced_at=pl.when(pl.col("auxo_link_id") == pl.col("effective_id")).then("synced_at"),
                         auxo_pending=pl.col("sync_status") == "pending").pipe(
         typed, PAIR_STATUS_SCHEMA)
 

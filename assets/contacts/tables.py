@@ -135,9 +135,9 @@ def read_sync_inputs(con: duckdb.DuckDBPyConnection, connection_id: str) -> Sync
 # -- writing --------------------------------------------------------------------------------------
 
 def _duckdb_type(dtype: pl.DataType) -> str:
-    if isinstance(dtype, pl.Datetime):
+    if dtype == pl.Datetime:
         return "TIMESTAMPTZ"
-    return _DUCKDB_TYPES[type(dtype)]
+    return next(kind for known, kind in _DUCKDB_TYPES.items() if dtype == known)
 
 
 def _ensure(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: dict[str, pl.DataType],

@@ -13,7 +13,7 @@ from assets.invoices.lines import NOT_SENT_KINDS, ROUNDING_KIND, AuxoLine, Conve
 from assets.invoices.models import InvoicePushSet, PushLines
 from assets.partitions import TIMEZONE
 from mappings import Mappings
-from pipelines.money import ZERO
+from pipelines.money import ZERO, round_cents
 
 
 def lines_by_document(lines: pl.DataFrame, documents: pl.Series | list[str]) -> dict[str, list[AuxoLine]]:
@@ -60,7 +60,9 @@ class PushSet:
             auxo = sent[number_] if xero.kind != ROUNDING_KIND else None
             self.lines.append({"connection_id": connection_id, "document": document, "auxo_id": auxo_id,
                                "line_no": number_, "kind": xero.kind, "line_amount": xero.line_amount,
-                               "tax_amount": xero.tax_amount, "auxo_gst": auxo.gst if auxo else None})
+                               "tax_amount": xero.tax_amount, "auxo_gst": auxo.gst if auxo else None,
+                               "whole_cents": all(value == round_cents(value)
+                                                  for value in (xero.line_amount, xero.tax_amount))})
 
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Both frames, validated: totals equal the sum of lines, tax per line in cents, nothing twice."""

@@ -66,6 +66,8 @@ class PushLines(pa.DataFrameModel):
     line_amount: Money
     tax_amount: Money
     auxo_gst: Money = pa.Field(nullable=True)  # null on the explicit rounding line
+    # amount and tax were whole cents before they were typed (a Decimal(18, 2) column would truncate)
+    whole_cents: bool = pa.Field(isin=[True])
 
     class Config:
         strict = True

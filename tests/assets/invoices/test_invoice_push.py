@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -152,3 +153,17 @@ def test_exclusive_invoices_are_sent_exclusive() -> None:
 def test_an_empty_day_plans_nothing() -> None:
     plan = plan_invoice_push(make_books(), MAPPINGS, Window(date(2026, 1, 1), date(2026, 1, 1)))
     assert plan.writes == [] and plan.push_set.is_empty() and isinstance(plan.push_lines, pl.DataFrame)
+
+
+def test_the_push_set_refuses_a_line_tax_that_is_not_whole_cents() -> None:
+    from assets.invoices.documents import PushSet
+    from assets.invoices.lines import AuxoLine, XeroLine, to_xero_lines
+
+    conversion = to_xero_lines([], "inclusive", MAPPINGS)
+    half_cent = XeroLine("labour", "x", Decimal(1), Decimal("1.00"), Decimal("1.00"), "205", "OUTPUT",
+                         Decimal(10), Decimal("0.095"))
+    push = PushSet()
+    push.add("c", "invoice", "inv_1", "INV-1", "create", replace(conversion, lines=(half_cent,)),
+             [AuxoLine("labour", Decimal("0.91"), Decimal("0.09"), Decimal("1.00"))], (0, 0, 0))
+    with pytest.raises(pandera.errors.SchemaErrors, match="whole_cents"):
+        push.frames()

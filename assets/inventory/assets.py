@@ -1,0 +1,173 @@
+"""The inventory plan assets, the reconciliation view and its check. Bodies are thin: read, plan, store."""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandera.errors
+import polars as pl
+
+from assets.inventory import adjustments, bills, cogs, recon, tables
+from assets.inventory.inputs import Window
+from assets.inventory.journals import InventoryPlan
+from assets.metadata import markdown_table
+from assets.partitions import daily_partitions, single_run, window_dates
+from assets.plans import WRITER_POOL, plan_metadata
+from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
+from pipelines import warehouse as warehouse_helpers
+from pipelines.sync.plan import plan_frame
+from pipelines.sync.store import store_plan
+
+COGS = dg.AssetKey(["plans", cogs.PLAN_ASSET])
+BILLS = dg.AssetKey(["plans", bills.PLAN_ASSET])
+STOCK = dg.AssetKey(["plans", adjustments.PLAN_ASSET])
+RECON = dg.AssetKey(["recon", "inventory_movements_by_day"])
+TIE_OUT_CHECK = "inventory_movements_tie_out"
+
+
+def _staging(*names: str) -> list[dg.AssetKey]:
+    return [dg.AssetKey(["staging", name]) for name in names]
+
+
+_SETTINGS = _staging("auxo_sync_settings", "auxo_sync_setting_history")
+
+
+class InventoryPlanConfig(dg.Config):
+    """Run config of the inventory plans."""
+
+    backfill_before_switch_on: bool = False
+    """Also plan the days' documents made while the setting was off, as long as it is on now (an explicit
+    backfill of history; the nightly run never does it)."""
+
+
+def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource,
+          connection: ConnectionResource, name: str,
+          read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
+          planner: Callable[..., InventoryPlan], backfill: bool) -> dg.MaterializeResult:
+    first, last = window_dates(context)
+    window = Window(first, last)
+    settings = mappings.load()
+    with warehouse.connect() as con:
+        inputs = read(con, connection.id(), window)
+        try:
+            plan = planner(inputs, settings, window, backfill=backfill)
+        except pandera.errors.SchemaErrors as exc:
+            raise dg.Failure(description=f"plans/{name}: the plan breaks its own contract (a journal that does "
+                                         "not balance, a bill that misses its PO total, a journal twice...); "
+                                         "nothing was stored. The failure cases below say which rows.",
+                             metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
+        frame = plan_frame(plan.writes)
+        store_plan(con, name, frame, first, last)
+        findings = tables.store_findings(con, name, plan.findings, first, last)
+    return dg.MaterializeResult(metadata={
+        **plan_metadata(frame, name),
+        "backfill_before_switch_on": backfill,
+        "not_planned": len(plan.findings),
+        "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
+        "exceptions_sql": dg.MetadataValue.md(
+            f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' order by business_date;\n```"),
+    })
+
+
+@dg.asset(key=COGS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
+          group_name="inventory", kinds={"polars", "duckdb"},
+          deps=[*_staging("auxo_invoices", "auxo_invoice_lines", "auxo_invoice_credits", "auxo_invoice_credit_lines",
+                          "auxo_parts", "auxo_part_cost_history"), *_SETTINGS],
+          description="One COGS manual journal per part line of the day's invoices, for parts from stock or bought "
+                      "on the job's purchase order (never for non-stocked parts added directly), while Auxo's "
+                      "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
+                      "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
+                      "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
+                      "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.")
+def cogs_journal_set(context: dg.AssetExecutionContext, config: InventoryPlanConfig, warehouse: WarehouseResource,
+                     mappings: MappingsResource, connection: ConnectionResource) -> dg.MaterializeResult:
+    return _plan(context, warehouse, mappings, connection, cogs.PLAN_ASSET, tables.read_cogs_inputs,
+                 cogs.plan_cogs_journals, config.backfill_before_switch_on)
+
+
+@dg.asset(key=BILLS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
+          group_name="inventory", kinds={"polars", "duckdb"},
+          deps=[*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),
+                *_SETTINGS, dg.AssetKey(["plans", "contact_sync"])],
+          description="The day's received purchase orders as AUTHORISED ACCPAY bills, while Auxo's \"Send Purchase "
+                      "Orders to Xero\" was on when the order was received: the supplier's contact, the PO number in "
+                      "Reference, lines to Stock on Hand (stock PO) or Work in Progress (job PO), freight and the 1c "
+                      "rounding adjustment as their own lines, so the bill total is the PO total to the cent. "
+                      "Never twice: Xero allows repeated bill numbers, the ledger does not.")
+def purchase_order_bills(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
+                         warehouse: WarehouseResource, mappings: MappingsResource,
+                         connection: ConnectionResource) -> dg.MaterializeResult:
+    return _plan(context, warehouse, mappings, connection, bills.PLAN_ASSET, tables.read_bill_inputs,
+                 bills.plan_purchase_order_bills, config.backfill_before_switch_on)
+
+
+@dg.asset(key=STOCK, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
+          group_name="inventory", kinds={"polars", "duckdb"},
+          deps=[*_staging("auxo_stock_adjustments", "auxo_parts"), *_SETTINGS],
+          description="One manual journal per stock adjustment and per stocktake line of the day, while Auxo's "
+                      "\"Create Inventory Journals\" was on when it was made: Stock on Hand against Stock "
+                      "Adjustment for its value (increases and decreases).")
+def stock_adjustment_journals(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
+                              warehouse: WarehouseResource, mappings: MappingsResource,
+                              connection: ConnectionResource) -> dg.MaterializeResult:
+    return _plan(context, warehouse, mappings, connection, adjustments.PLAN_ASSET, tables.read_adjustment_inputs,
+                 adjustments.plan_stock_adjustment_journals, config.backfill_before_switch_on)
+
+
+@dg.asset(key=RECON, pool=WRITER_POOL, group_name="recon", kinds={"duckdb"},
+          deps=[*_staging(*recon.STAGING_TABLES)],
+          description="recon.inventory_movements_by_day: per day and inventory account (COGS, Stock on Hand, WIP, "
+                      "Stock Adjustment), Auxo's movements by the sync's rules against what Xero has posted "
+                      "(manual journals and bills, as last extracted). difference = 0 when the books tie out.")
+def inventory_movements_by_day(warehouse: WarehouseResource, mappings: MappingsResource,
+                               connection: ConnectionResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        recon.create_inventory_recon_views(con, mappings.load())
+        differing = recon.differences(con, connection.id())
+    return dg.MaterializeResult(metadata={
+        "view": recon.VIEW, "days_accounts_differing": differing.height,
+        "differences": markdown_table(differing.select("day", "account_code", "account_role", "auxo_movement",
+                                                       "xero_movement", "difference")),
+        "sql": dg.MetadataValue.md(f"```sql\nselect * from {recon.VIEW} where difference <> 0 order by day;\n```")})
+
+
+def in_flight_days(con: duckdb.DuckDBPyConnection, connection_id: str) -> set[date]:
+    """Days with inventory writes Xero confirmed after the last Xero extraction: not in staging yet."""
+    if not warehouse_helpers.table_exists(con, "sync", "write_ledger"):
+        return set()
+    last_load = None
+    if warehouse_helpers.table_exists(con, "raw_xero", "_dlt_loads"):
+        row = warehouse_helpers.fetch_one(con, "select max(inserted_at) from raw_xero._dlt_loads where status = 0")
+        last_load = row[0] if row else None
+    rows = con.execute(
+        "select distinct business_date from sync.write_ledger where connection_id = ? and target = 'xero' "
+        "and plan_asset in (?, ?, ?) and status = 'confirmed' and (? is null or confirmed_at > ?)",
+        [connection_id, cogs.PLAN_ASSET, bills.PLAN_ASSET, adjustments.PLAN_ASSET, last_load, last_load]).fetchall()
+    return {row[0] for row in rows}
+
+
+@dg.asset_check(asset=RECON, name=TIE_OUT_CHECK, blocking=False, pool=WRITER_POOL,
+                description="Stock on Hand, WIP, COGS and Stock Adjustment move in Xero, day by day, exactly as "
+                            "Auxo's inventory does. Days whose writes were confirmed after the last extraction "
+                            "are left for the next run.")
+def inventory_movements_tie_out(warehouse: WarehouseResource, mappings: MappingsResource,
+                                connection: ConnectionResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        recon.create_inventory_recon_views(con, mappings.load())
+        differing = recon.differences(con, connection.id())
+        waiting = in_flight_days(con, connection.id())
+    drift = differing.filter(~pl.col("day").is_in(sorted(waiting)))
+    return dg.AssetCheckResult(
+        check_name=TIE_OUT_CHECK, passed=drift.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"days_accounts_differing": drift.height, "days_awaiting_extraction": len(waiting),
+                  "total_difference": str(drift["difference"].sum()) if drift.height else "0.00",
+                  "drift": markdown_table(drift.select("day", "account_code", "account_role", "auxo_movement",
+                                                       "xero_movement", "difference"))})
+
+
+ASSETS: list[dg.AssetsDefinition] = [cogs_journal_set, purchase_order_bills, stock_adjustment_journals,
+                                     inventory_movements_by_day]
+CHECKS: list[dg.AssetChecksDefinition] = [inventory_movements_tie_out]
+

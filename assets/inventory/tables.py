@@ -1,0 +1,163 @@
+"""Reading the inventory planners' inputs from DuckDB, and keeping what they report.
+
+Only the days planned are read (and what they need: the invoices credited in those days, the cost
+history of the parts on those lines up to the last invoice's moment), so a day of a large workshop
+reads thousands of rows, not a year of history. A staging table that does not exist yet reads as
+empty.
+
+``plans.inventory_exceptions`` holds what the planners deliberately did not write and why (a part
+without a cost at invoice time, a bill whose lines do not reach the PO total, a returned part no
+invoice line holds); each plan asset replaces its own rows for the days it planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from assets.contacts.links import contact_links
+from assets.inventory.cost_at import HISTORY_SCHEMA as COST_HISTORY_SCHEMA
+from assets.inventory.inputs import (
+    ADJUSTMENT_SCHEMA,
+    CREDIT_SCHEMA,
+    INVOICE_SCHEMA,
+    LINE_SCHEMA,
+    PART_SCHEMA,
+    PURCHASE_ORDER_LINE_SCHEMA,
+    PURCHASE_ORDER_SCHEMA,
+    SUPPLIER_SCHEMA,
+    AdjustmentInputs,
+    BillInputs,
+    CogsInputs,
+    Window,
+    typed,
+)
+from assets.inventory.journals import FINDING_SCHEMA, Finding
+from assets.inventory.toggles import HISTORY_SCHEMA as SETTING_HISTORY_SCHEMA
+from assets.inventory.toggles import SyncSettings
+from pipelines import warehouse
+from pipelines.sync import ledger
+
+EXCEPTIONS_TABLE = "plans.inventory_exceptions"
+OUR_REF_PREFIXES = ("cogs:", "cogs_reversal:", "bill:", "stock_journal:")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, schema: Mapping[str, pl.DataType], sql: str,
+          params: list[object]) -> pl.DataFrame:
+    """``select <schema columns> from staging.<table> <sql>`` as a typed frame (empty when the table is missing)."""
+    if not warehouse.table_exists(con, "staging", table):
+        return typed([], schema)
+    columns = ", ".join(f't."{name}"' for name in schema)
+    return typed(con.sql(f"select {columns} from staging.{table} t {sql}", params=params).pl(), schema)
+
+
+def read_settings(con: duckdb.DuckDBPyConnection, connection_id: str) -> SyncSettings:
+    """Auxo's switch history and sync start date for the connection (no history: everything off)."""
+    history = _read(con, "auxo_sync_setting_history", SETTING_HISTORY_SCHEMA,
+                    "where connection_id = ? order by changed_at", [connection_id])
+    start = _read(con, "auxo_sync_settings", {"sync_start_date": pl.Date}, "where connection_id = ?", [connection_id])
+    return SyncSettings(history, start["sync_start_date"][0] if start.height else None)
+
+
+def known_refs(con: duckdb.DuckDBPyConnection, connection_id: str) -> frozenset[str]:
+    """Inventory documents the ledger has created in Xero (never planned again)."""
+    ledger.ensure_ledger(con)
+    rows = con.execute(
+        "select ref from sync.known_targets where connection_id = ? and target = 'xero' "
+        "and (" + " or ".join("starts_with(ref, ?)" for _ in OUR_REF_PREFIXES) + ")",
+        [connection_id, *OUR_REF_PREFIXES]).fetchall()
+    return frozenset(row[0] for row in rows)
+
+
+def _parts(con: duckdb.DuckDBPyConnection, connection_id: str, part_ids: pl.Series) -> pl.DataFrame:
+    wanted = pl.DataFrame({"part_id": part_ids.drop_nulls().unique()}, schema={"part_id": pl.String})
+    with _registered(con, "wanted_parts", wanted):
+        return _read(con, "auxo_parts", PART_SCHEMA, "join wanted_parts w on w.part_id = t.id "
+                     "where t.connection_id = ?", [connection_id])
+
+
+def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> CogsInputs:
+    credits = _read(con, "auxo_invoice_credits", CREDIT_SCHEMA,
+                    "where connection_id = ? and credit_date between ? and ?", [connection_id, window.first, window.last])
+    credited = pl.DataFrame({"id": credits["invoice_id"].drop_nulls().unique()}, schema={"id": pl.String})
+    with _registered(con, "credited_invoices", credited):
+        invoices = _read(con, "auxo_invoices", INVOICE_SCHEMA,
+                         "where connection_id = ? and (invoice_date between ? and ? "
+                         "or id in (select id from credited_invoices))", [connection_id, window.first, window.last])
+    with _registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
+        lines = _read(con, "auxo_invoice_lines", LINE_SCHEMA, "join wanted_documents w on w.id = t.document_id "
+                      "where t.connection_id = ? and t.kind = 'part'", [connection_id])
+        credit_lines = _read(con, "auxo_invoice_credit_lines", LINE_SCHEMA, "join wanted_documents w "
+                             "on w.id = t.document_id where t.connection_id = ? and t.kind = 'part'", [connection_id])
+    parts = _parts(con, connection_id, pl.concat([lines["part_id"], credit_lines["part_id"]]))
+    latest = invoices["created_at"].max()
+    with _registered(con, "wanted_parts", parts.select(part_id="id")):
+        history = _read(con, "auxo_part_cost_history", COST_HISTORY_SCHEMA,
+                        "join wanted_parts w on w.part_id = t.part_id where t.connection_id = ? "
+                        "and t.effective_at <= ?", [connection_id, latest]) if latest is not None else typed(
+            [], COST_HISTORY_SCHEMA)
+    return CogsInputs(connection_id, read_settings(con, connection_id), invoices, lines, parts, history, credits,
+                      credit_lines, known_refs(con, connection_id))
+
+
+def read_bill_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> BillInputs:
+    orders = _read(con, "auxo_purchase_orders", PURCHASE_ORDER_SCHEMA,
+                   "where connection_id = ? and received_date between ? and ?",
+                   [connection_id, window.first, window.last])
+    with _registered(con, "wanted_orders", orders.select("id")):
+        lines = _read(con, "auxo_purchase_order_lines", PURCHASE_ORDER_LINE_SCHEMA,
+                      "join wanted_orders w on w.id = t.purchase_order_id where t.connection_id = ? "
+                      "order by t.purchase_order_id, t.line_no", [connection_id])
+    links = contact_links(con, connection_id).filter(pl.col("kind") == "supplier")
+    names = _read(con, "auxo_suppliers", {"id": pl.String, "name": pl.String}, "where connection_id = ?",
+                  [connection_id])
+    suppliers = typed(links.select(id="auxo_id", xero_contact_id="xero_contact_id").join(names, on="id", how="left"),
+                      SUPPLIER_SCHEMA)
+    return BillInputs(connection_id, read_settings(con, connection_id), orders, lines, suppliers,
+                      _parts(con, connection_id, lines["part_id"]), known_refs(con, connection_id))
+
+
+def read_adjustment_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> AdjustmentInputs:
+    adjustments = _read(con, "auxo_stock_adjustments", ADJUSTMENT_SCHEMA,
+                        "where connection_id = ? and adjustment_date between ? and ?",
+                        [connection_id, window.first, window.last])
+    return AdjustmentInputs(connection_id, read_settings(con, connection_id), adjustments,
+                            _parts(con, connection_id, adjustments["part_id"]), known_refs(con, connection_id))
+
+
+def ensure_exceptions_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS plans")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {EXCEPTIONS_TABLE} (connection_id VARCHAR, business_date DATE, "
+                "reason VARCHAR, document VARCHAR, auxo_id VARCHAR, detail VARCHAR, plan_asset VARCHAR)")
+
+
+def store_findings(con: duckdb.DuckDBPyConnection, plan_asset: str, findings: list[Finding],
+                   first: date, last: date) -> pl.DataFrame:
+    """Replace ``plan_asset``'s rows of ``plans.inventory_exceptions`` for ``[first, last]``."""
+    ensure_exceptions_table(con)
+    frame = pl.DataFrame([f.__dict__ for f in findings], schema=FINDING_SCHEMA).with_columns(
+        plan_asset=pl.lit(plan_asset))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"delete from {EXCEPTIONS_TABLE} where plan_asset = ? and business_date between ? and ?",
+                    [plan_asset, first, last])
+        if not frame.is_empty():
+            con.execute(f"insert into {EXCEPTIONS_TABLE} by name select * from frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return frame

@@ -13,10 +13,12 @@ Rules, in order (``models.RULES``):
 2. a side moved off the baseline and the other did not: that edit goes to the other side;
 3. both moved: the later edit wins — Auxo's ``edited_at`` (business edits only) against Xero's
    ``UpdatedDateUTC``; at the same moment Auxo, the master, wins;
-4. no baseline yet for the pair (it was linked before this sync kept one, or just now): the record
-   timestamps say who moved since Auxo last recorded a sync (``synced_at``): Auxo if it was edited
-   after it (or is ``pending``), Xero if its ``UpdatedDateUTC`` is after it; then as in 2 and 3;
-5. no baseline and nothing tells (never synced, or neither moved): Auxo is the master;
+4. no baseline yet for the pair (it was linked before this sync kept one): the record timestamps
+   say who moved since Auxo last recorded a sync with this contact (``synced_at``): Auxo if it was
+   edited after it (or is ``pending``), Xero if its ``UpdatedDateUTC`` is after it. If only one
+   moved, its values win. If both moved, nothing says which of them touched *this* field (Xero's
+   timestamp also moves for changes that are not field edits), so Auxo, the master, wins;
+5. no baseline and nothing tells (never synced with it, or neither moved): Auxo is the master;
 6. without a baseline a blank never clears a value — it is filled from the other side instead —
    and with ``pull_edits_from_xero`` off, Auxo wins wherever Xero would have and a blank in Auxo
    is left as it is;
@@ -52,7 +54,8 @@ CHANGE_SCHEMA = {
     "xero_updated_at": pl.Datetime("us", "UTC"), "direction": pl.String, "rule": pl.String,
 }
 PAIR_KEYS = ["connection_id", "kind", "auxo_id", "xero_contact_id"]
-TO_XERO_RULES = ("always_to_xero", "first_sync_auxo_master", "auxo_changed", "both_changed_auxo_later")
+TO_XERO_RULES = ("always_to_xero", "first_sync_auxo_master", "auxo_changed", "both_changed_auxo_later",
+                 "both_moved_auxo_master")
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,9 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
             .when(pl.col("fixed") == "to_auxo").then(pl.lit("always_to_auxo"))
             .when((base | by_stamps) & auxo_moved & ~xero_moved).then(pl.lit("auxo_changed"))
             .when((base | by_stamps) & xero_moved & ~auxo_moved).then(pl.lit("xero_changed"))
-            .when((base | by_stamps) & auxo_moved & xero_moved & auxo_later).then(pl.lit("both_changed_auxo_later"))
-            .when((base | by_stamps) & auxo_moved & xero_moved).then(pl.lit("both_changed_xero_later"))
+            .when(base & auxo_moved & xero_moved & auxo_later).then(pl.lit("both_changed_auxo_later"))
+            .when(base & auxo_moved & xero_moved).then(pl.lit("both_changed_xero_later"))
+            .when(by_stamps & auxo_moved & xero_moved).then(pl.lit("both_moved_auxo_master"))
             .otherwise(pl.lit("first_sync_auxo_master")))
     changes = grid.filter(~pl.col("agree")).with_columns(rule=rule)
     if not pull_from_xero:

@@ -13,6 +13,7 @@ RULES = (
     "xero_changed",             # only Xero changed since the last sync
     "both_changed_auxo_later",  # both changed: Auxo's edit is the later one (or the same moment: Auxo is master)
     "both_changed_xero_later",  # both changed: Xero's edit is the later one
+    "both_moved_auxo_master",   # no baseline, both records moved since the last sync: Auxo, the master, wins
     "first_sync_auxo_master",   # newly linked, values differ: Auxo is the master
     "first_sync_fill_from_xero",  # newly linked, blank in Auxo: filled from Xero
     "blank_in_auxo_keeps_xero",  # Auxo's value is blank and this field never removes Xero's

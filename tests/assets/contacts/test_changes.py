@@ -177,7 +177,9 @@ def test_no_baseline_a_blank_never_clears_the_other_side():
     assert rows(result) == {"mobile": ("to_auxo", "first_sync_fill_from_xero")}
 
 
-def test_no_baseline_both_moved_the_later_wins():
+def test_no_baseline_both_moved_auxo_is_the_master():
+    # Xero's record moved later, but nothing says its move touched the phone (its UpdatedDateUTC also moves
+    # for other reasons): Auxo's edit wins; with a baseline the later edit of the field would
     result = compare({**SYNCED, "phone": "0211111111"}, {"email": "jane@example.com"}, synced=2, auxo_edited=5,
                      xero_updated=6, xero_phones=[{"phone_type": "DEFAULT", "phone": "0222222222"}])
-    assert rows(result) == {"phone": ("to_auxo", "both_changed_xero_later")}
+    assert rows(result) == {"phone": ("to_xero", "both_moved_auxo_master")}

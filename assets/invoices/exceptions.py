@@ -28,7 +28,7 @@ REASONS = {
     "deposit_deleted": "a deposit deleted in Auxo after it reached Xero: remove the prepayment in Xero",
     "credit_voided": "a credit voided in Auxo after it reached Xero: void the credit note in Xero",
     "xero_invoice_voided": "voided or deleted in Xero: the Auxo invoice is voided too",
-    "xero_payment_deleted": "a payment deleted in Xero: deleted in Auxo too",
+    "xero_payment_deleted": "a payment deleted (or a deposit's prepayment voided) in Xero: deleted in Auxo too",
     "xero_credit_note_voided": "a credit note of an Auxo credit was voided in Xero: Auxo cannot follow, check it",
     "xero_allocation_removed": "a Xero credit allocation Auxo recorded was removed in Xero: Auxo cannot follow",
 }

@@ -15,7 +15,8 @@ shows it and nothing is planned again. In the order the Auxo sink applies them:
    as ``payment_in_both_systems`` and neither copy is made.
 3. ``invoices/credit-allocations`` — a Xero credit note (not one of Auxo's credits) allocated to a
    synced invoice lowers Auxo's balance.
-4. ``payments/xero-deletions`` — a payment deleted in Xero that Auxo holds is deleted in Auxo.
+4. ``payments/xero-deletions`` — a payment deleted in Xero that Auxo holds is deleted in Auxo (so is
+   a deposit whose prepayment was voided or deleted in Xero).
 5. ``invoices/xero-voids`` — an invoice voided or deleted in Xero is voided in Auxo.
 
 Voids and deletions are also reported in ``plans.invoice_exceptions`` so the workshop hears of them.
@@ -165,20 +166,25 @@ def _credit_allocations(plan: MoneyPlan, books: Books, links: pl.DataFrame) -> N
 
 
 def _deleted_payments(plan: MoneyPlan, books: Books) -> None:
-    deleted = books.xero_payments.filter(pl.col("status") == "DELETED").select("payment_id", "date", "amount")
+    """Payments deleted in Xero, and deposits whose prepayment was voided or deleted there."""
+    deleted = pl.concat([
+        books.xero_payments.filter(pl.col("status") == "DELETED").select("payment_id"),
+        books.xero_prepayments.filter(pl.col("status").is_in(["VOIDED", "DELETED"])).select(
+            payment_id="prepayment_id")])
     active = books.payments.filter((pl.col("status") == "active") & pl.col("xero_id").is_not_null())
     numbers = dict(zip(books.invoices["id"].to_list(), books.invoices["number"].to_list(), strict=True))
     for row in active.join(deleted, left_on="xero_id", right_on="payment_id", how="inner").sort("id") \
             .iter_rows(named=True):
-        invoice = numbers.get(row["invoice_id"], row["invoice_id"])
+        document = (f"invoice {numbers.get(row['invoice_id'], row['invoice_id'])}" if row["invoice_id"]
+                    else f"{row['kind']} {row['id']}")
         plan.writes.append(_write(
             books, "payment_deleted_in_xero", "delete", f"xero_payment_deletion:{row['xero_id']}", row["xero_id"],
             "payments/xero-deletions", {"xero_payment_id": row["xero_id"]},
-            f"payment of {row['amount']} on invoice {invoice} deleted in Xero: delete in Auxo", PRIORITY_DELETIONS))
+            f"{row['kind']} of {row['amount']} ({document}) deleted in Xero: delete in Auxo", PRIORITY_DELETIONS))
         plan.findings.append(Finding(
-            books.connection_id, row["payment_date"], "xero_payment_deleted", f"invoice {invoice}", row["id"],
-            row["xero_id"], f"the payment of {row['amount']} ({row['source']}, {row['payment_date']}) was deleted in "
-            "Xero; it is deleted in Auxo too"))
+            books.connection_id, row["payment_date"], "xero_payment_deleted", document, row["id"],
+            row["xero_id"], f"the {row['kind']} of {row['amount']} ({row['source']}, {row['payment_date']}) was "
+            "deleted in Xero; it is deleted in Auxo too"))
 
 
 def _voids(plan: MoneyPlan, books: Books, links: pl.DataFrame) -> None:

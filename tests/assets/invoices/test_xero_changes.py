@@ -121,6 +121,15 @@ def test_a_payment_deleted_in_xero_is_deleted_in_auxo_and_reported() -> None:
     assert [f.reason for f in findings] == ["xero_payment_deleted"]
 
 
+def test_a_deposit_whose_prepayment_was_voided_in_xero_is_deleted_in_auxo() -> None:
+    books = make_books(payments=[payment("dep_1", None, "50.00", kind="deposit", xero_id="pp-1", sync_status="synced")],
+                       xero_prepayments=[{"prepayment_id": "pp-1", "status": "VOIDED", "reference": "Auxo DEP dep_1",
+                                          "dlt_id": "d"}])
+    found, findings = writes(books)
+    assert found["payment_deleted_in_xero"].payload["item"] == {"xero_payment_id": "pp-1"}
+    assert [(f.reason, f.document) for f in findings] == [("xero_payment_deleted", "deposit dep_1")]
+
+
 def test_an_invoice_voided_in_xero_is_voided_in_auxo_and_reported() -> None:
     books = make_books([SYNCED], xero_invoices=[xero_invoice("x-1", "INV-1", "110.00", tax="10.00", status="VOIDED")])
     found, findings = writes(books)

@@ -25,8 +25,9 @@ def cost_at(frame: pl.DataFrame, history: pl.DataFrame, *, part: str = "part_id"
 
     Null when the part has no cost entry at or before the moment (or the part or moment is
     missing): the caller reports it instead of guessing a cost. ``history`` needs ``part_id``,
-    ``effective_at``, ``average_cost`` and ``id`` (which breaks a tie of two entries at one instant:
-    the later id wins).
+    ``effective_at``, ``average_cost`` and ``id``. Two entries at one instant (two lines of one receipt
+    for the same part) are ordered as Auxo lists them, by ``(updated_at = effective_at, id)``: the later
+    id is the latest entry.
     """
     entries = (history.select(pl.col("part_id").alias("_part"),
                               pl.col("effective_at").cast(pl.Datetime("us", "UTC")).alias("_at"),

@@ -45,6 +45,9 @@ journal_switches AS (
 bill_switches AS (
     SELECT connection_id, changed_at, value FROM staging.auxo_sync_setting_history
     WHERE setting = 'send_purchase_orders'),
+cost_history AS (  -- two entries at one instant (two lines of one receipt): the later in Auxo's order wins
+    SELECT * FROM staging.auxo_part_cost_history
+    QUALIFY row_number() OVER (PARTITION BY connection_id, part_id, effective_at ORDER BY id DESC) = 1),
 starts AS (SELECT connection_id, max(sync_start_date) AS sync_start_date FROM staging.auxo_sync_settings GROUP BY 1),
 invoices AS (
     SELECT i.connection_id, i.id, i.invoice_date, i.created_at,
@@ -68,7 +71,7 @@ costed_lines AS (
 costed AS (
     SELECT c.*, h.average_cost AS unit_cost, round(c.quantity * h.average_cost, 2) AS amount
     FROM costed_lines c
-    ASOF LEFT JOIN staging.auxo_part_cost_history h
+    ASOF LEFT JOIN cost_history h
       ON h.connection_id = c.connection_id AND h.part_id = c.part_id AND c.created_at >= h.effective_at),
 first_costed AS (
     SELECT * FROM costed

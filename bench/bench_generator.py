@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -34,6 +35,11 @@ TARGET_SECONDS = 60.0
 
 def _peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB on Linux
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _digest(folder: Path) -> str:
@@ -62,9 +68,12 @@ def main() -> int:
 
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-generator-"))
     stages: dict[str, float] = {}
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     workshop = generate(args.profile, args.seed, args.end_date, timings=stages)
     generated = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
+    load = round(os.getloadavg()[0], 1)
     peak_after_generate = _peak_rss_gb()
 
     started = time.perf_counter()
@@ -77,7 +86,8 @@ def main() -> int:
 
     report = {
         "profile": args.profile, "seed": args.seed, "end_date": str(args.end_date),
-        "generate_seconds": round(generated, 1), "target_seconds": TARGET_SECONDS, "stages": stages,
+        "generate_seconds": round(generated, 1), "generate_cpu_seconds": round(cpu, 1), "load_average": load,
+        "target_seconds": TARGET_SECONDS, "stages": stages,
         "peak_rss_gb_after_generate": round(peak_after_generate, 2),
         "write_parquet_seconds": round(written, 1), "parquet_mb": round(size_mb), "write_expected_seconds": round(expected, 1),
         "rows": {name: frame.height for name, frame in workshop.frames().items()},
@@ -99,8 +109,8 @@ def main() -> int:
     report["peak_rss_gb"] = round(_peak_rss_gb(), 2)
 
     print(json.dumps(report))
-    print(f"\n{args.profile}: generated in {generated:.1f} s (target {TARGET_SECONDS:.0f} s), peak {report['peak_rss_gb']} GB",
-          file=sys.stderr)
+    print(f"\n{args.profile}: generated in {generated:.1f} s wall, {cpu:.1f} s CPU (target {TARGET_SECONDS:.0f} s), "
+          f"peak {report['peak_rss_gb']} GB, load average {load} on {os.cpu_count()} cores", file=sys.stderr)
     for stage, seconds in stages.items():
         print(f"  {stage:<34} {seconds:6.1f} s", file=sys.stderr)
     print(f"  per day: {report['per_day']}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,10 @@ def _limit(request: Request) -> int:
     return limit
 
 
-def _handled(handler):
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _handled(handler: Endpoint) -> Endpoint:
     """Authorise, then turn refusals into the error shape."""
 
     async def endpoint(request: Request) -> Response:

@@ -21,9 +21,14 @@ SeedRow = Sequence[Any]  # (id, updated_at, ref, natural_key, body json)
 def seed_rows(store: Store, resource: str, rows: Iterable[SeedRow]) -> int:
     """The fast path: rows already serialised (the generator builds them column-wise)."""
     count = store.seed_rows(resource, rows)
+    finish_seeding(store, resource)
+    return count
+
+
+def finish_seeding(store: Store, resource: str) -> None:
+    """After seeding ``resource``: its number sequence continues after the highest seeded number."""
     if resource in NUMBERED:
         _advance_sequence(store, resource)
-    return count
 
 
 def seed_records(store: Store, payload: dict[str, Any]) -> dict[str, int]:

@@ -13,7 +13,8 @@ import polars as pl
 
 from sandbox.auxo.store import KEY_FIELDS, REF_FIELDS
 from sandbox.generator.cents import money, quantity
-from sandbox.generator.timeline import timestamp
+from sandbox.generator.documents import line_id
+from sandbox.generator.timeline import local_date, timestamp, us_to_text
 from sandbox.generator.workshop import Workshop
 
 NULL = pl.lit(None, pl.String)
@@ -106,7 +107,7 @@ def jobs(w: Workshop) -> pl.DataFrame:
 
 def _line_struct() -> pl.Expr:
     return pl.struct(
-        id=pl.col("id"), kind=pl.col("kind"), description=pl.col("description"),
+        id=line_id(), kind=pl.col("kind"), description=pl.col("description"),
         part_id=pl.when(pl.col("part_idx").is_not_null()).then(_part_id("part_idx")).otherwise(NULL),
         supply=pl.col("supply"), purchase_order_id=pl.col("purchase_order_id"), quantity=quantity("quantity"),
         unit_price=money("unit_price"), price_includes_gst=pl.col("includes_gst"), line_amount=money("line_amount"),
@@ -148,7 +149,7 @@ def invoice_credits(w: Workshop) -> pl.DataFrame:
     return _rows("invoice-credits", frame, {
         "id": pl.col("id"), "number": pl.col("number"), "invoice_id": pl.col("invoice_id"),
         "customer_id": pl.lit("cus_") + pl.col("customer_idx").cast(pl.String).str.zfill(8),
-        "credit_date": _date(_local("created_us")),
+        "credit_date": _date(local_date("created_us")),
         "gst_mode": pl.when(pl.col("inclusive")).then(pl.lit("inclusive")).otherwise(pl.lit("exclusive")),
         "reason": pl.lit("Goodwill"), "lines": pl.concat_list(line), "subtotal": money("line_amount"), "gst": money("gst"),
         "total": money("total"), "status": pl.lit("issued"), "xero_credit_note_id": pl.col("xero_credit_note_id"),
@@ -157,19 +158,13 @@ def invoice_credits(w: Workshop) -> pl.DataFrame:
     })
 
 
-def _local(column: str) -> pl.Expr:
-    from sandbox.generator.timeline import local_date
-
-    return local_date(column)
-
-
 def payments(w: Workshop) -> pl.DataFrame:
     frame = w.payments.join(w.invoices.select(invoice_idx="idx", invoice_id="id"), on="invoice_idx", how="left",
                             maintain_order="left").with_columns(
         updated_us=pl.max_horizontal("created_us", "synced_us", "applied_us"))
     return _rows("payments", frame, {
         "id": pl.col("id"), "kind": pl.col("kind"), "source": pl.lit("auxo"), "status": pl.lit("active"),
-        "payment_date": _date(_local("created_us")), "amount": money("amount"), "method": pl.col("method"),
+        "payment_date": _date(local_date("created_us")), "amount": money("amount"), "method": pl.col("method"),
         "reference": NULL, "customer_id": pl.lit("cus_") + pl.col("customer_idx").cast(pl.String).str.zfill(8),
         "invoice_id": pl.col("invoice_id"), "job_id": pl.col("job_id"), "applied_at": _ts("applied_us"),
         "deleted_at": NULL, "deleted_source": NULL, "xero_payment_id": pl.col("xero_payment_id"),
@@ -193,9 +188,9 @@ def purchase_orders(w: Workshop) -> pl.DataFrame:
         "id": pl.col("id"), "number": pl.col("number"), "kind": pl.col("kind"), "job_id": pl.col("job_id"),
         "supplier_id": pl.lit("sup_") + pl.col("supplier_idx").cast(pl.String).str.zfill(6),
         "supplier_reference": pl.when(received).then(pl.lit("SI-") + pl.col("number").str.slice(3)).otherwise(NULL),
-        "order_date": _date(_local("created_us")),
+        "order_date": _date(local_date("created_us")),
         "status": pl.when(received).then(pl.lit("received")).otherwise(pl.lit("ordered")),
-        "received_at": _ts("received_us"), "received_date": _date(_local("received_us")), "lines": pl.col("lines"),
+        "received_at": _ts("received_us"), "received_date": _date(local_date("received_us")), "lines": pl.col("lines"),
         "freight": money("freight"), "freight_gst": money("freight_gst"), "rounding_adjustment": money("rounding"),
         "subtotal": money("subtotal"), "gst": money("gst"), "total": money("total"), "xero_bill_id": pl.col("xero_bill_id"),
         "sync_status": pl.col("sync_status"), "sync_error": NULL, "synced_at": _ts("synced_us"),
@@ -224,8 +219,6 @@ RESOURCE_BUILDERS: dict[str, Callable[[Workshop], pl.DataFrame]] = {
 
 def singletons(w: Workshop) -> dict[str, dict]:
     """The account and the sync settings (with the history of every switch)."""
-    from sandbox.generator.timeline import us_to_text
-
     first = min(w.customers["created_us"].min(), w.parts["created_us"].min())
     history = [{"setting": row["setting"], "value": row["value"], "changed_at": us_to_text(row["changed_us"])}
                for row in w.settings_history.iter_rows(named=True)]

@@ -46,11 +46,11 @@ def settings_history(timeline: Timeline) -> pl.DataFrame:
 
 
 def setting_at(history: pl.DataFrame, setting: str, moments: pl.Series) -> pl.Series:
-    """The value of ``setting`` in force at each moment (the last switch at or before it)."""
+    """The value of ``setting`` in force at each moment (the last switch at or before it; off before any)."""
     switches = history.filter(pl.col("setting") == setting).sort("changed_us")
-    left = pl.DataFrame({"t": moments}).with_row_index("row").sort("t")
-    joined = left.join_asof(switches.select(t="changed_us", value="value"), on="t", strategy="backward")
-    return joined.sort("row")["value"].fill_null(False)
+    times = switches["changed_us"].to_numpy()
+    values = np.r_[False, switches["value"].to_numpy()]
+    return pl.Series(values[np.searchsorted(times, moments.to_numpy(), side="right")])
 
 
 def mark_invoices(invoices: pl.DataFrame, timeline: Timeline, seed: int) -> pl.DataFrame:
@@ -125,9 +125,10 @@ def mark_cogs_journals(lines: pl.DataFrame, invoices: pl.DataFrame, history: pl.
     was synced and the line was there at the time.
     """
     rng = stream(seed, "sync-cogs")
-    frame = lines.join(invoices.select(invoice_idx="idx", invoice_created_us="created_us", invoice_synced="synced",
-                                       invoice_in_scope="in_scope", invoice_void="void"),
-                       on="invoice_idx", how="left", maintain_order="left")
+    owner = lines["invoice_idx"]  # invoices are stored in idx order: gather their columns per line
+    frame = lines.with_columns(invoice_created_us=invoices["created_us"].gather(owner),
+                               invoice_synced=invoices["synced"].gather(owner),
+                               invoice_in_scope=invoices["in_scope"].gather(owner), invoice_void=invoices["void"].gather(owner))
     journals_on = setting_at(history, "create_inventory_journals", frame["invoice_created_us"])
     frame = frame.with_columns(
         cogs_expected=pl.col("cogs_amount").is_not_null() & pl.col("invoice_in_scope") & ~pl.col("invoice_void")

@@ -21,15 +21,26 @@ def div_round(numerator: np.ndarray, denominator: int | np.ndarray) -> np.ndarra
 
 
 def extend(qty4: np.ndarray, unit_cents: np.ndarray) -> np.ndarray:
-    return div_round(np.asarray(qty4, np.int64) * np.asarray(unit_cents, np.int64), QTY_SCALE)
+    """``quantity × unit price`` in cents, half-up; whole quantities (most lines) need no rounding."""
+    qty4 = np.asarray(qty4, np.int64)
+    unit_cents = np.asarray(unit_cents, np.int64)
+    whole = qty4 % QTY_SCALE == 0
+    out = (qty4 // QTY_SCALE) * unit_cents
+    if not whole.all():
+        part = ~whole
+        out[part] = div_round(qty4[part] * unit_cents[part], QTY_SCALE)
+    return out
 
 
 def line_amounts(qty4: np.ndarray, unit_cents: np.ndarray,
                  includes_gst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(line_amount, gst, line_total)`` of GST lines, as ``sandbox.auxo.rules.line_amounts``."""
     extended = extend(qty4, unit_cents)
-    gst = np.where(includes_gst, div_round(extended, 11), div_round(extended, 10))
-    amount = np.where(includes_gst, extended - gst, extended)
+    includes = np.asarray(includes_gst, bool)
+    gst = np.empty_like(extended)
+    gst[includes] = div_round(extended[includes], 11)
+    gst[~includes] = div_round(extended[~includes], 10)
+    amount = np.where(includes, extended - gst, extended)
     return amount, gst, amount + gst
 
 

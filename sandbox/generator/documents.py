@@ -155,7 +155,13 @@ def invoice_lines(invoices: pl.DataFrame, parts: pl.DataFrame, seed: int) -> pl.
     }).with_columns(description=pl.when(pl.col("kind_no") == 1)
                     .then(parts["description"].gather(np.maximum(part, 0))).otherwise(descriptions))
     lines = pl.concat([lines, _line_added_after_sync(invoices)], how="diagonal_relaxed")
-    return lines.with_columns(idx=pl.int_range(pl.len())).with_columns(id=auxo_ids("lin", "idx", 9))
+    return lines.with_columns(idx=pl.int_range(pl.len()))
+
+
+def line_id() -> pl.Expr:
+    """An invoice line's id, from its ``idx`` (formatted where it is needed: ten million of them
+    at the large profile are not worth holding as strings)."""
+    return auxo_ids("lin", "idx", 9)
 
 
 def _line_added_after_sync(invoices: pl.DataFrame) -> pl.DataFrame:
@@ -171,12 +177,26 @@ def _line_added_after_sync(invoices: pl.DataFrame) -> pl.DataFrame:
         description=pl.lit("Additional consumables (added after sync)"), added_after_sync=pl.lit(True))
 
 
-def invoice_totals(lines: pl.DataFrame) -> pl.DataFrame:
-    return lines.group_by("invoice_idx").agg(
-        subtotal=pl.col("line_amount").sum(), gst=pl.col("gst").sum(), total=pl.col("line_total").sum(),
-        xero_total=pl.col("line_total").filter(~pl.col("added_after_sync")).sum(),
-        xero_gst=pl.col("gst").filter(~pl.col("added_after_sync")).sum(),
-    )
+def invoice_totals(lines: pl.DataFrame, invoice_count: int) -> pl.DataFrame:
+    """Subtotal, GST and total per invoice, and what Xero holds (lines added after the sync aside).
+
+    Lines come invoice by invoice (the few added after a sync at the end), so a contiguous
+    ``reduceat`` does the sums in integers, without a group-by over millions of rows.
+    """
+    owner = lines["invoice_idx"].to_numpy()
+    added = lines["added_after_sync"].to_numpy()
+    main = np.flatnonzero(~added)
+    starts = np.searchsorted(owner[main], np.arange(invoice_count))
+    out = {"invoice_idx": np.arange(invoice_count)}
+    for name in ("line_amount", "gst", "line_total"):
+        values = lines[name].to_numpy()
+        synced = np.add.reduceat(values[main], starts) if len(main) else np.zeros(invoice_count, np.int64)
+        extra = np.zeros(invoice_count, np.int64)
+        np.add.at(extra, owner[added], values[added])
+        out[name] = synced + extra
+        out[f"xero_{name}"] = synced
+    return pl.DataFrame(out).select("invoice_idx", subtotal="line_amount", gst="gst", total="line_total",
+                                    xero_total="xero_line_total", xero_gst="xero_gst")
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -265,8 +285,7 @@ def price_orders(orders: pl.DataFrame, order_lines: pl.DataFrame, timeline: Time
 # ---------------------------------------------------------------- payments, deposits, credits
 
 
-def payments_and_credits(invoices: pl.DataFrame, timeline: Timeline, seed: int
-                         ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def payments_and_credits(invoices: pl.DataFrame, timeline: Timeline, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Deposits (applied when the job is invoiced), counter and account payments, part payments,
     and credits — never more than the balance, never after the end of the timeline."""
     rng = stream(seed, "payments")
@@ -323,15 +342,7 @@ def payments_and_credits(invoices: pl.DataFrame, timeline: Timeline, seed: int
     credit_rows = credit_rows.sort("created_us", "invoice_idx").with_columns(idx=pl.int_range(pl.len())).with_columns(
         id=auxo_ids("crd", "idx", 7), number=pl.format("CR-{}", (pl.col("idx") + 1).cast(pl.String).str.zfill(6)),
         line_id=auxo_ids("lcr", "idx", 7))
-    return payments, credit_rows, deposit_summary(invoices, payments, credit_rows)
-
-
-def deposit_summary(invoices: pl.DataFrame, payments: pl.DataFrame, credits: pl.DataFrame) -> pl.DataFrame:
-    """Per invoice: what was paid (payments and applied deposits) and credited, in cents."""
-    paid = payments.filter(pl.col("deleted_us").is_null()).group_by("invoice_idx").agg(amount_paid=pl.col("amount").sum())
-    credited = credits.group_by("invoice_idx").agg(amount_credited=pl.col("total").sum())
-    return invoices.select(invoice_idx="idx").join(paid, on="invoice_idx", how="left").join(
-        credited, on="invoice_idx", how="left").fill_null(0)
+    return payments, credit_rows
 
 
 # ---------------------------------------------------------------- open jobs, adjustments

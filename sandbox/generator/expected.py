@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from sandbox.generator.bookkeeping import setting_at
+from sandbox.generator.documents import line_id
 from sandbox.generator.timeline import us_to_text
 from sandbox.generator.workshop import Workshop
 from sandbox.generator.xero_payloads import (
@@ -137,7 +138,7 @@ def cogs_journals(w: Workshop) -> pl.DataFrame:
              .when(~pl.col("cogs_expected")).then(pl.lit("setting_off")).when(blocked).then(pl.lit("blocked"))
              .otherwise(pl.lit("to_create")))
     return lines.select(
-        "invoice_id", invoice_number="number", line_id="id", part_id=pl.lit("prt_") + pl.col("part_idx").cast(pl.String)
+        "invoice_id", invoice_number="number", line_id=line_id(), part_id=pl.lit("prt_") + pl.col("part_idx").cast(pl.String)
         .str.zfill(6), supply="supply", quantity="quantity", unit_cost="unit_cost", amount="cogs_amount",
         debit_account=pl.lit(COGS), credit_account=pl.when(pl.col("supply") == "job_po").then(pl.lit(WORK_IN_PROGRESS))
         .otherwise(pl.lit(STOCK_ON_HAND)), narration=pl.lit("COGS for invoice ") + pl.col("number"),

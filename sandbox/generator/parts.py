@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from sandbox.auxo.rules import weighted_average_cost
+from sandbox.generator import cents
 from sandbox.generator.pools import PART_KINDS, VEHICLES
 from sandbox.generator.profiles import Profile
 from sandbox.generator.randomness import auxo_ids, stream
@@ -56,38 +56,29 @@ def cost_history(parts: pl.DataFrame, receipts: pl.DataFrame, movements: pl.Data
     ``receipts``: ``part_idx, t_us, qty, unit_cost, order_id, order_line_id`` (received lines).
     ``movements``: ``part_idx, t_us, qty`` for everything else that moves stock (sales negative).
     """
-    # on hand before each receipt: one stable sort of all flows by (part, time), then a cumulative sum
+    # on hand before each receipt: one sort of all flows by (part, time), then a cumulative sum
     part = np.concatenate([receipts["part_idx"].to_numpy(), movements["part_idx"].to_numpy()]).astype(np.int64)
     moment = np.concatenate([receipts["t_us"].to_numpy(), movements["t_us"].to_numpy()]).astype(np.int64)
     qty = np.concatenate([receipts["qty"].to_numpy(), movements["qty"].to_numpy()]).astype(np.int64)
-    is_receipt = np.zeros(len(part), bool)
-    is_receipt[: receipts.height] = True
-    key = part * (1 << 46) + (moment - moment.min() if len(moment) else moment)  # time span < 2^46 µs (2 years)
-    order = np.lexsort((~is_receipt, key))  # at the same moment, other flows first
-    part_sorted, qty_sorted = part[order], qty[order]
-    running = np.cumsum(qty_sorted)
+    is_receipt = np.zeros(len(part), np.int64)
+    is_receipt[: receipts.height] = 1
+    start = moment.min() if len(moment) else 0
+    # (part, time, receipts after other flows at the same moment) in one int64: time span < 2^45 µs (1 year+)
+    order = pl.Series(((part << 45) + (moment - start)) * 2 + is_receipt).arg_sort().to_numpy()
+    part_sorted = part[order]
+    running = np.cumsum(qty[order])
     group_start = np.r_[True, part_sorted[1:] != part_sorted[:-1]]
     offset = np.maximum.accumulate(np.where(group_start, np.arange(len(part)), 0))
     before_group = np.where(offset > 0, running[offset - 1], 0)
-    after = parts["opening_qty"].to_numpy()[part_sorted] + running - before_group
     on_hand_after = np.empty(len(part), np.int64)
-    on_hand_after[order] = after
-    receipts = receipts.with_columns(on_hand_after=on_hand_after[: receipts.height]).with_columns(
-        on_hand_before=pl.col("on_hand_after") - pl.col("qty"))
+    on_hand_after[order] = parts["opening_qty"].to_numpy()[part_sorted] + running - before_group
+    receipts = receipts.with_columns(on_hand_after=on_hand_after[: receipts.height])
     ordered = receipts.with_row_index("row").sort("part_idx", "t_us", "row")
-    base = dict(zip(parts["idx"].to_list(), parts["base_cost"].to_list(), strict=True))
-    averages, previous = [], []
-    current_part, average = -1, 0
-    for part, held, qty, cost in zip(ordered["part_idx"].to_list(), ordered["on_hand_before"].to_list(),
-                                     ordered["qty"].to_list(), ordered["unit_cost"].to_list(), strict=True):
-        if part != current_part:
-            current_part, average = part, base[part]
-        previous.append(average)
-        average = weighted_average_cost(held, average, qty, cost)
-        averages.append(average)
+    averages, previous = _weighted_averages(parts["base_cost"].to_numpy(), ordered)
+    ordered = ordered.with_columns(average_cost=averages, previous_average_cost=previous)
     receipt_entries = ordered.select(
-        "part_idx", effective_us="t_us", average_cost=pl.Series(averages, dtype=pl.Int64),
-        previous_average_cost=pl.Series(previous, dtype=pl.Int64), quantity_on_hand="on_hand_after",
+        "part_idx", effective_us="t_us", average_cost="average_cost", previous_average_cost="previous_average_cost",
+        quantity_on_hand="on_hand_after",
         reason=pl.lit("receipt"), purchase_order_id="order_id", purchase_order_line_id="order_line_id")
     opening = parts.select(
         part_idx="idx", effective_us="created_us", average_cost="base_cost",
@@ -95,6 +86,32 @@ def cost_history(parts: pl.DataFrame, receipts: pl.DataFrame, movements: pl.Data
         purchase_order_id=pl.lit(None, pl.String), purchase_order_line_id=pl.lit(None, pl.String))
     history = pl.concat([opening, receipt_entries]).sort("effective_us", "part_idx", "reason")
     return history.with_columns(idx=pl.int_range(pl.len())).with_columns(id=auxo_ids("pch", "idx", 9))
+
+
+def _weighted_averages(base_cost: np.ndarray, ordered: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``weighted_average_cost`` along each part's receipts, all parts at once: step *r* updates
+    every part's *r*-th receipt, so the loop runs as often as the busiest part has receipts."""
+    part = ordered["part_idx"].to_numpy().astype(np.int64)
+    n = len(part)
+    received = ordered["qty"].to_numpy().astype(np.int64)
+    held = np.maximum(ordered["on_hand_after"].to_numpy().astype(np.int64) - received, 0)
+    cost = ordered["unit_cost"].to_numpy().astype(np.int64)
+    counts = np.bincount(part, minlength=len(base_cost))
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(n) - starts[part]
+    by_rank = np.argsort(rank, kind="stable")
+    rank_starts = np.r_[0, np.cumsum(np.bincount(rank))] if n else np.zeros(1, np.int64)
+    average = base_cost.astype(np.int64).copy()
+    new, previous = np.empty(n, np.int64), np.empty(n, np.int64)
+    for r in range(len(rank_starts) - 1):
+        at = by_rank[rank_starts[r]: rank_starts[r + 1]]
+        p = part[at]
+        previous[at] = average[p]
+        weight = held[at] + received[at]
+        blended = cents.div_round(held[at] * average[p] + received[at] * cost[at], np.maximum(weight, 1))
+        new[at] = np.where(weight > 0, blended, cost[at])
+        average[p] = new[at]
+    return new, previous
 
 
 def cost_at(history: pl.DataFrame, moments: pl.DataFrame) -> pl.Series:

@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sandbox.auxo.seeding import seed_records, seed_rows
+import polars as pl
+
+from sandbox.auxo.seeding import finish_seeding, seed_records
 from sandbox.auxo.store import Store, reset
 from sandbox.generator import auxo_records
 from sandbox.generator.workshop import Workshop, generate
+
+CHUNK = 100_000  # records serialised and written at a time (keeps memory flat at the large profile)
+
+
+def _chunks(workshop: Workshop, resource: str) -> Iterator[Workshop]:
+    """The workshop with the resource's own frame cut into slices (and its lines with it)."""
+    frame_name = {"invoices": "invoices", "payments": "payments", "jobs": "jobs", "part-cost-history": "cost_history",
+                  "purchase-orders": "orders"}.get(resource)
+    if frame_name is None:
+        yield workshop
+        return
+    frame = getattr(workshop, frame_name)
+    for start in range(0, max(frame.height, 1), CHUNK):
+        part = frame.slice(start, CHUNK)
+        changes: dict[str, Any] = {frame_name: part}
+        if resource == "invoices":
+            changes["lines"] = workshop.lines.filter(pl.col("invoice_idx").is_between(start, start + CHUNK - 1))
+        elif resource == "purchase-orders":
+            changes["order_lines"] = workshop.order_lines.filter(pl.col("order_idx").is_between(
+                part["idx"].min(), part["idx"].max()))
+        yield replace(workshop, **changes)
 
 
 def seed_auxo(workshop: Workshop, state_dir: Path) -> dict[str, int]:
@@ -18,9 +43,12 @@ def seed_auxo(workshop: Workshop, state_dir: Path) -> dict[str, int]:
     store = Store(Path(state_dir))
     reset(store)
     counts = seed_records(store, auxo_records.singletons(workshop))
-    for resource, build in auxo_records.RESOURCE_BUILDERS.items():
-        rows = build(workshop)
-        counts[resource] = seed_rows(store, resource, rows.iter_rows())
+    with store.bulk_load():
+        for resource, build in auxo_records.RESOURCE_BUILDERS.items():
+            counts[resource] = sum(store.seed_rows(resource, build(chunk).iter_rows())
+                                   for chunk in _chunks(workshop, resource))
+    for resource in auxo_records.RESOURCE_BUILDERS:
+        finish_seeding(store, resource)
     store.close()
     return counts
 

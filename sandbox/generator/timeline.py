@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from sandbox.auxo.store import us_to_timestamp as us_to_text  # one formatter for both sides
+
 LOCAL_TZ = ZoneInfo("Australia/Sydney")
 US_PER_SECOND = 1_000_000
 US_PER_HOUR = 3_600 * US_PER_SECOND
@@ -84,5 +86,4 @@ def local_date(column: str | pl.Expr) -> pl.Expr:
     return pl.from_epoch(us, "us").dt.replace_time_zone("UTC").dt.convert_time_zone("Australia/Sydney").dt.date()
 
 
-def us_to_text(us: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(us))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+__all__ = ["LOCAL_TZ", "Timeline", "default_end_date", "local_date", "timestamp", "us_to_text"]

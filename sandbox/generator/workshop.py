@@ -90,14 +90,14 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
                               book.customers, book.vehicles, timeline, seed).with_columns(
         id=auxo_ids("inv", "idx", 8), number=pl.format("INV-{}", (pl.col("idx") + 100_001).cast(pl.String)))
     lines = invoice_lines(invoices, parts, seed)
-    invoices = invoices.join(invoice_totals(lines), left_on="idx", right_on="invoice_idx", how="left",
+    invoices = invoices.join(invoice_totals(lines, invoices.height), left_on="idx", right_on="invoice_idx", how="left",
                              maintain_order="left")
     lap("invoices and lines")
     orders, order_lines = purchase_orders(profile, timeline, invoices, lines, parts, book.suppliers, seed)
     orders = price_orders(plant_orders(orders, timeline, seed), order_lines, timeline)
     lines = lines.with_columns(purchase_order_id=pl.when(pl.col("supply") == "job_po").then(
         _job_order_per_line(orders, invoices.height, lines)).otherwise(None))
-    payments, credits, _ = payments_and_credits(invoices, timeline, seed)
+    payments, credits = payments_and_credits(invoices, timeline, seed)
     adjustments = stock_adjustments(profile, timeline, parts, seed)
     waiting = open_jobs(profile, timeline, book.customers, book.vehicles, seed)
     lap("orders, payments, adjustments")
@@ -123,7 +123,7 @@ def generate(profile: str | Profile, seed: int = 42, end_date: date | None = Non
     adjustments = bookkeeping.mark_adjustments(adjustments, timeline, seed)
     payments = bookkeeping.reopen_applied_deposits(payments, timeline)
     lines = bookkeeping.mark_cogs_journals(lines, invoices, settings, seed)
-    payments, actions = _xero_actions(invoices, payments, timeline, seed)
+    actions = _xero_actions(invoices, payments, timeline, seed)
     invoices = _invoice_state(invoices, payments, credits, timeline)
     lap("sync state and Xero-side actions")
     meta = {
@@ -234,8 +234,7 @@ def _jobs(invoices: pl.DataFrame, waiting: pl.DataFrame, payments: pl.DataFrame,
     return jobs, payments
 
 
-def _xero_actions(invoices: pl.DataFrame, payments: pl.DataFrame, timeline: Timeline,
-                  seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _xero_actions(invoices: pl.DataFrame, payments: pl.DataFrame, timeline: Timeline, seed: int) -> pl.DataFrame:
     """What a Xero user did during the window to synced invoices, and the invoice made in Xero
     whose number clashes with an Auxo invoice. One row per action, with what it needs."""
     rng = stream(seed, "xero-actions")
@@ -272,7 +271,7 @@ def _xero_actions(invoices: pl.DataFrame, payments: pl.DataFrame, timeline: Time
                                                  "xero_number": pl.String, "xero_allocation_id": pl.String,
                                                  "payment_id": pl.String, "xero_payment_id": pl.String,
                                                  "xero_invoice_id": pl.String})
-    return payments, frame
+    return frame
 
 
 def _invoice_state(invoices: pl.DataFrame, payments: pl.DataFrame, credits: pl.DataFrame,

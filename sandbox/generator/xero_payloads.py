@@ -9,12 +9,14 @@ accounts in docs/architecture.md).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
 
+from sandbox.auxo.money import format_money
 from sandbox.generator.cents import money, quantity
-from sandbox.generator.timeline import local_date, timestamp
+from sandbox.generator.timeline import local_date, timestamp, us_to_text
 from sandbox.generator.workshop import Workshop
 
 SALES_ACCOUNT = {"labour": "205", "part": "200", "sundry": "210", "freight": "215", "discount": "220"}
@@ -92,23 +94,23 @@ def invoices(w: Workshop) -> list[dict[str, Any]]:
         if row["planted"] == "xero_edited_total":
             edit = actions["xero_edited_total"]
             doc["LineItems"] = [*doc["LineItems"], {
-                "Description": XERO_ADDED_LINE, "Quantity": "1", "UnitAmount": _money(edit["line_amount"]),
-                "LineAmount": _money(edit["line_amount"]), "AccountCode": SALES_ACCOUNT["labour"], "TaxType": "OUTPUT"}]
-            doc["UpdatedDateUTC"] = _ts(edit["moment_us"])
+                "Description": XERO_ADDED_LINE, "Quantity": "1", "UnitAmount": format_money(edit["line_amount"]),
+                "LineAmount": format_money(edit["line_amount"]), "AccountCode": SALES_ACCOUNT["labour"], "TaxType": "OUTPUT"}]
+            doc["UpdatedDateUTC"] = us_to_text(edit["moment_us"])
         elif row["planted"] == "xero_voided_invoice":
             doc["Status"] = "VOIDED"
-            doc["UpdatedDateUTC"] = _ts(actions["xero_voided_invoice"]["moment_us"])
+            doc["UpdatedDateUTC"] = us_to_text(actions["xero_voided_invoice"]["moment_us"])
         out.append(doc)
     clash = actions["xero_invoice_number_clash"]
     noise = w.xero_contacts.filter((pl.col("role") == "noise") & (pl.col("ContactStatus") == "ACTIVE")).row(0, named=True)
     out.append({"Type": "ACCREC", "InvoiceID": clash["xero_id"], "InvoiceNumber": clash["xero_number"],
                 "Reference": "Counter sale entered in Xero", "Contact": {"ContactID": noise["ContactID"]},
-                "Date": str(clash["date"] - _days(3)), "DueDate": str(clash["date"] - _days(3)),
+                "Date": str(clash["date"] - timedelta(days=3)), "DueDate": str(clash["date"] - timedelta(days=3)),
                 "LineAmountTypes": "Inclusive", "Status": "AUTHORISED", "CurrencyCode": "AUD",
-                "LineItems": [{"Description": "Workshop sale", "Quantity": "1", "UnitAmount": _money(clash["line_amount"]),
-                               "LineAmount": _money(clash["line_amount"]), "AccountCode": SALES_ACCOUNT["sundry"],
+                "LineItems": [{"Description": "Workshop sale", "Quantity": "1", "UnitAmount": format_money(clash["line_amount"]),
+                               "LineAmount": format_money(clash["line_amount"]), "AccountCode": SALES_ACCOUNT["sundry"],
                                "TaxType": "OUTPUT"}],
-                "UpdatedDateUTC": _ts(clash["moment_us"])})
+                "UpdatedDateUTC": us_to_text(clash["moment_us"])})
     return out
 
 
@@ -135,11 +137,11 @@ def bills(w: Workshop) -> list[dict[str, Any]]:
     for row in rows:
         items = list(row["LineItems"])
         if row["freight"]:
-            items.append({"Description": "Freight", "Quantity": "1", "UnitAmount": _money(row["freight"]),
-                          "LineAmount": _money(row["freight"]), "AccountCode": FREIGHT_INWARDS, "TaxType": "INPUT"})
+            items.append({"Description": "Freight", "Quantity": "1", "UnitAmount": format_money(row["freight"]),
+                          "LineAmount": format_money(row["freight"]), "AccountCode": FREIGHT_INWARDS, "TaxType": "INPUT"})
         if row["rounding"]:
-            items.append({"Description": "Rounding", "Quantity": "1", "UnitAmount": _money(row["rounding"]),
-                          "LineAmount": _money(row["rounding"]), "AccountCode": ROUNDING, "TaxType": "BASEXCLUDED"})
+            items.append({"Description": "Rounding", "Quantity": "1", "UnitAmount": format_money(row["rounding"]),
+                          "LineAmount": format_money(row["rounding"]), "AccountCode": ROUNDING, "TaxType": "BASEXCLUDED"})
         out.append({"Type": "ACCPAY", "InvoiceID": row["InvoiceID"], "InvoiceNumber": row["InvoiceNumber"],
                     "Reference": row["Reference"], "Contact": {"ContactID": row["ContactID"]}, "Date": row["Date"],
                     "DueDate": row["DueDate"], "LineAmountTypes": "Exclusive", "Status": "AUTHORISED",
@@ -158,10 +160,10 @@ def credit_notes(w: Workshop) -> list[dict[str, Any]]:
         out.append({"Type": "ACCRECCREDIT", "CreditNoteID": row["xero_credit_note_id"], "CreditNoteNumber": row["number"],
                     "Contact": {"ContactID": row["contact_id"]}, "Date": row["day"],
                     "LineAmountTypes": "Inclusive" if row["inclusive"] else "Exclusive", "Status": "AUTHORISED",
-                    "LineItems": [{"Description": "Goodwill credit", "Quantity": "1", "UnitAmount": _money(amount),
-                                   "LineAmount": _money(amount), "AccountCode": SALES_ACCOUNT["sundry"],
+                    "LineItems": [{"Description": "Goodwill credit", "Quantity": "1", "UnitAmount": format_money(amount),
+                                   "LineAmount": format_money(amount), "AccountCode": SALES_ACCOUNT["sundry"],
                                    "TaxType": "OUTPUT"}],
-                    "Allocations": [{"Invoice": {"InvoiceID": row["xero_invoice_id"]}, "Amount": _money(row["total"]),
+                    "Allocations": [{"Invoice": {"InvoiceID": row["xero_invoice_id"]}, "Amount": format_money(row["total"]),
                                      "Date": row["day"]}],
                     "UpdatedDateUTC": row["stamp"]})
     action = w.xero_actions.filter(pl.col("action") == "xero_credit_allocation").row(0, named=True)
@@ -171,11 +173,11 @@ def credit_notes(w: Workshop) -> list[dict[str, Any]]:
                 "Contact": {"ContactID": contact["xero_contact_id"]}, "Date": str(action["date"]),
                 "LineAmountTypes": "Exclusive", "Status": "AUTHORISED",
                 "LineItems": [{"Description": "Credit for a returned part (entered in Xero)", "Quantity": "1",
-                               "UnitAmount": _money(action["line_amount"]), "LineAmount": _money(action["line_amount"]),
+                               "UnitAmount": format_money(action["line_amount"]), "LineAmount": format_money(action["line_amount"]),
                                "AccountCode": SALES_ACCOUNT["part"], "TaxType": "OUTPUT"}],
-                "Allocations": [{"Invoice": {"InvoiceID": action["xero_invoice_id"]}, "Amount": _money(action["amount"]),
+                "Allocations": [{"Invoice": {"InvoiceID": action["xero_invoice_id"]}, "Amount": format_money(action["amount"]),
                                  "Date": str(action["date"])}],
-                "UpdatedDateUTC": _ts(action["moment_us"])})
+                "UpdatedDateUTC": us_to_text(action["moment_us"])})
     return out
 
 
@@ -193,12 +195,12 @@ def prepayments(w: Workshop) -> list[dict[str, Any]]:
                "PrepaymentID": row["xero_payment_id"], "Contact": {"ContactID": row["contact_id"]},
                "BankAccount": {"Code": BANK}, "Date": row["day"], "Reference": f"Deposit {row['job_id']}",
                "LineAmountTypes": "Inclusive",
-               "LineItems": [{"Description": "Job deposit", "Quantity": "1", "UnitAmount": _money(row["amount"]),
-                              "LineAmount": _money(row["amount"]), "AccountCode": SALES_ACCOUNT["labour"],
+               "LineItems": [{"Description": "Job deposit", "Quantity": "1", "UnitAmount": format_money(row["amount"]),
+                              "LineAmount": format_money(row["amount"]), "AccountCode": SALES_ACCOUNT["labour"],
                               "TaxType": "OUTPUT"}],
                "UpdatedDateUTC": row["stamp"]}
         if row["applied_us"] is not None and row["applied_us"] < window and row["xero_invoice_id"]:
-            doc["Allocations"] = [{"Invoice": {"InvoiceID": row["xero_invoice_id"]}, "Amount": _money(row["amount"]),
+            doc["Allocations"] = [{"Invoice": {"InvoiceID": row["xero_invoice_id"]}, "Amount": format_money(row["amount"]),
                                    "Date": row["applied_day"]}]
         out.append(doc)
     return out
@@ -210,12 +212,12 @@ def payments(w: Workshop) -> list[dict[str, Any]]:
         w.invoices.select(invoice_idx="idx", xero_invoice_id="xero_invoice_id"), on="invoice_idx", how="left")
     out = [{"PaymentID": row["xero_payment_id"], "Invoice": {"InvoiceID": row["xero_invoice_id"]},
             "Account": {"Code": METHOD_ACCOUNT.get(row["method"], CLEARING)}, "Date": row["day"],
-            "Amount": _money(row["amount"]), "Reference": row["id"], "UpdatedDateUTC": row["stamp"]}
+            "Amount": format_money(row["amount"]), "Reference": row["id"], "UpdatedDateUTC": row["stamp"]}
            for row in synced.with_columns(day=_date(local_date("created_us")), stamp=timestamp("synced_us")).to_dicts()]
     paid = w.xero_actions.filter(pl.col("action") == "xero_payment").row(0, named=True)
     out.append({"PaymentID": paid["xero_id"], "Invoice": {"InvoiceID": paid["xero_invoice_id"]},
-                "Account": {"Code": BANK}, "Date": str(paid["date"]), "Amount": _money(paid["amount"]),
-                "Reference": "Paid by bank transfer (entered in Xero)", "UpdatedDateUTC": _ts(paid["moment_us"])})
+                "Account": {"Code": BANK}, "Date": str(paid["date"]), "Amount": format_money(paid["amount"]),
+                "Reference": "Paid by bank transfer (entered in Xero)", "UpdatedDateUTC": us_to_text(paid["moment_us"])})
     return out
 
 
@@ -268,21 +270,5 @@ def later_actions(w: Workshop) -> list[tuple[str, str, dict[str, Any]]]:
     """Xero-side actions a seed cannot express (a payment deleted later), as ``(moment, action, body)``
     for the Xero sandbox's ``/admin/actions``."""
     deleted = w.xero_actions.filter(pl.col("action") == "xero_deleted_payment").row(0, named=True)
-    return [(_ts(deleted["moment_us"]), "delete-payment", {"PaymentID": deleted["xero_payment_id"]})]
+    return [(us_to_text(deleted["moment_us"]), "delete-payment", {"PaymentID": deleted["xero_payment_id"]})]
 
-
-def _money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def _ts(us: int) -> str:
-    from sandbox.generator.timeline import us_to_text
-
-    return us_to_text(us)
-
-
-def _days(n: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=n)

@@ -55,7 +55,7 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "tiny": Profile(
         name="tiny", customers=60, suppliers=6, parts=40, xero_contacts=70, pre_sync_days=2, synced_days=4,
-        window_days=3, invoices_per_day=8, part_lines_per_invoice=2.0, stock_orders_per_day=1,
+        window_days=3, invoices_per_day=8, part_lines_per_invoice=2.0, stock_orders_per_day=2,
         job_order_share=0.15, stocktake_every_days=4, adjustments_per_day=1, linked_share=0.35,
         exact_share=0.1, normalised_share=0.15,
     ),

@@ -31,3 +31,16 @@ def test_another_seed_or_end_date_gives_other_data(tmp_path: Path) -> None:
     assert base.customers["name"].to_list() != other_seed.customers["name"].to_list()
     assert other_end.meta["end_date"] == "2026-03-02" and base.meta["end_date"] == "2026-03-01"
     assert base.invoices["created_us"].max() < other_end.invoices["created_us"].max()
+
+
+def test_every_seed_and_end_date_plants_every_case() -> None:
+    """Planting never runs out of candidates, across seeds and the daylight-saving changes."""
+    from sandbox.generator.plants import SYNCED_PLANTS, WINDOW_PLANTS
+
+    for seed in range(6):
+        for end in (date(2026, 4, 6), date(2026, 10, 5)):  # the days after Sydney's DST ends / starts
+            workshop = generate("tiny", seed, end)
+            planted = set(workshop.invoices["planted"].drop_nulls())
+            assert planted == {*SYNCED_PLANTS, *WINDOW_PLANTS}, (seed, end)
+            assert (workshop.invoices["balance"] >= 0).all()
+            assert workshop.invoices["invoice_date"].max() == end

@@ -1,11 +1,13 @@
 """Field-level changes between linked Auxo and Xero contacts, and who wins.
 
 For every linked pair and mapped field, the two sides' comparison keys (``values.py``) are set
-against the **baseline**: the value both sides last agreed on. The baseline moves only when both
-sides show the same value — which is what happens once a sync write has landed — so the sync's
-own writes never look like a person's edit (they bump Xero's ``UpdatedDateUTC`` and Auxo's
-``updated_at``, but they make the two sides agree), and a write still on its way is planned again
-with the same payload (and so the same idempotency key) instead of being taken for a new edit.
+against the **baseline**: each side's value when the field was last *settled* — both sides showed
+the same value, or a rule accepted the difference (an email blank in Auxo beside Xero's). The
+baseline moves only on what is observed, never on what a plan intends: a write still on its way is
+planned again with the same payload (so the same idempotency key) instead of being taken for an
+edit, and the sync's own writes never look like a person's (they bump Xero's ``UpdatedDateUTC``
+and Auxo's ``updated_at``, but they make the two sides agree). A field whose sides have not moved
+off their baseline is settled and is no change, even when the two differ by rule.
 
 Rules, in order (``models.RULES``):
 
@@ -45,11 +47,12 @@ PAIR_SCHEMA = {
 }
 BASELINE_SCHEMA = {
     "connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "xero_contact_id": pl.String,
-    "field": pl.String, "value": pl.String,
+    "field": pl.String, "auxo_value": pl.String, "xero_value": pl.String,  # comparison keys, as last settled
 }
 CHANGE_SCHEMA = {
     "connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "xero_contact_id": pl.String,
-    "field": pl.String, "auxo_value": pl.String, "xero_value": pl.String, "baseline_value": pl.String,
+    "field": pl.String, "auxo_value": pl.String, "xero_value": pl.String, "auxo_baseline": pl.String,
+    "xero_baseline": pl.String,
     "has_baseline": pl.Boolean, "auxo_edited_at": pl.Datetime("us", "UTC"),
     "xero_updated_at": pl.Datetime("us", "UTC"), "direction": pl.String, "rule": pl.String,
 }
@@ -83,7 +86,8 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
     auxo_side = auxo_vals.select("connection_id", "kind", "auxo_id", "field", auxo_value="value", auxo_key="key")
     xero_side = xero_vals.select("connection_id", "field", xero_contact_id="contact_id", xero_value="value",
                                  xero_key="key")
-    known = baseline.select(*PAIR_KEYS, "field", baseline_value="value", has_baseline=pl.lit(True))
+    known = baseline.select(*PAIR_KEYS, "field", auxo_baseline="auxo_value", xero_baseline="xero_value",
+                            has_baseline=pl.lit(True))
     grid = (pairs.select(list(PAIR_SCHEMA)).join(auxo_side, on=["connection_id", "kind", "auxo_id"])
             .join(xero_side, on=["connection_id", "xero_contact_id", "field"], how="left")
             .join(known, on=[*PAIR_KEYS, "field"], how="left")
@@ -91,18 +95,12 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
             .with_columns(has_baseline=pl.col("has_baseline").fill_null(False),
                           agree=pl.col("auxo_key").eq_missing(pl.col("xero_key"))))
 
-    agreed = grid.filter(pl.col("agree")).select(*PAIR_KEYS, "field", value="auxo_key")
-    new_baseline = pl.concat([
-        baseline.select(list(BASELINE_SCHEMA)).join(agreed, on=[*PAIR_KEYS, "field"], how="anti"),
-        agreed,
-    ]).sort(*PAIR_KEYS, "field")
-
     base = pl.col("has_baseline")
     since = pl.col("auxo_synced_at")
     by_stamps = ~base & since.is_not_null()
-    auxo_moved = pl.when(base).then(pl.col("auxo_key").ne_missing(pl.col("baseline_value"))).otherwise(
+    auxo_moved = pl.when(base).then(pl.col("auxo_key").ne_missing(pl.col("auxo_baseline"))).otherwise(
         pl.col("auxo_pending").fill_null(False) | (pl.col("auxo_edited_at") > since).fill_null(False))
-    xero_moved = pl.when(base).then(pl.col("xero_key").ne_missing(pl.col("baseline_value"))).otherwise(
+    xero_moved = pl.when(base).then(pl.col("xero_key").ne_missing(pl.col("xero_baseline"))).otherwise(
         (pl.col("xero_updated_at") > since).fill_null(False))
     auxo_later = pl.when(pl.col("xero_updated_at").is_null()).then(True).otherwise(
         (pl.col("auxo_edited_at") >= pl.col("xero_updated_at")).fill_null(False))
@@ -114,7 +112,8 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
             .when(base & auxo_moved & xero_moved).then(pl.lit("both_changed_xero_later"))
             .when(by_stamps & auxo_moved & xero_moved).then(pl.lit("both_moved_auxo_master"))
             .otherwise(pl.lit("first_sync_auxo_master")))
-    changes = grid.filter(~pl.col("agree")).with_columns(rule=rule)
+    settled = pl.col("agree") | (base & ~auxo_moved & ~xero_moved)
+    changes = grid.filter(~settled).with_columns(rule=rule)
     if not pull_from_xero:
         changes = changes.with_columns(
             rule=pl.when(pl.col("rule").is_in(list(TO_XERO_RULES))).then(pl.col("rule"))
@@ -124,14 +123,27 @@ def detect_changes(pairs: pl.DataFrame, auxo_vals: pl.DataFrame, xero_vals: pl.D
     xero_blank = pl.col("xero_key").is_null() & pl.col("auxo_key").is_not_null()
     to_xero = pl.col("rule").is_in(list(TO_XERO_RULES))
     keeps = pl.col("keeps_xero") & auxo_blank & to_xero
+    nobody_moved = pl.col("rule") == "first_sync_auxo_master"  # a blank here is no one's edit: fill it
     changes = changes.with_columns(rule=(
-        pl.when(keeps).then(pl.lit("blank_in_auxo_keeps_xero"))
-        .when(~base & auxo_blank & to_xero & (pl.col("fixed") == "both")).then(pl.lit("pull_from_xero_off" if not pull_from_xero
-                                                        else "first_sync_fill_from_xero"))
+        pl.when(~base & auxo_blank & nobody_moved & (pl.col("fixed") == "both")).then(
+            pl.lit("pull_from_xero_off" if not pull_from_xero else "first_sync_fill_from_xero"))
+        .when(keeps).then(pl.lit("blank_in_auxo_keeps_xero"))
+        .when(~base & auxo_blank & to_xero & (pl.col("fixed") == "both")).then(
+            pl.lit("pull_from_xero_off" if not pull_from_xero else "first_sync_fill_from_xero"))
         .when(~base & xero_blank & ~to_xero & (pl.col("fixed") == "both")).then(pl.lit("first_sync_auxo_master"))
         .otherwise("rule")))
     changes = changes.with_columns(
         direction=pl.when(pl.col("rule").is_in(list(TO_XERO_RULES))).then(pl.lit("to_xero"))
         .when(pl.col("rule").is_in(["blank_in_auxo_keeps_xero", "pull_from_xero_off"])).then(pl.lit("none"))
         .otherwise(pl.lit("to_auxo")))
+    # settled now: both sides agree, or a rule accepts their difference (nothing is written)
+    now_settled = pl.concat([
+        grid.filter(pl.col("agree")).select(*PAIR_KEYS, "field", auxo_value="auxo_key", xero_value="xero_key"),
+        changes.filter(pl.col("direction") == "none").select(*PAIR_KEYS, "field", auxo_value="auxo_key",
+                                                             xero_value="xero_key"),
+    ])
+    new_baseline = pl.concat([
+        baseline.select(list(BASELINE_SCHEMA)).join(now_settled, on=[*PAIR_KEYS, "field"], how="anti"),
+        now_settled,
+    ]).sort(*PAIR_KEYS, "field")
     return ChangeSet(changes=changes.select(list(CHANGE_SCHEMA)).sort(*PAIR_KEYS, "field"), baseline=new_baseline)

@@ -17,7 +17,11 @@ What happens to each Auxo contact (``decision``):
 - ``create``: nothing in Xero looks like it: it is created there;
 - ``skip``: archived in Auxo and never linked: not created.
 
-Nothing in review is ever linked or created automatically.
+Nothing in review is ever linked or created automatically. A person settles a review case in
+``sync.contact_overrides`` (``link`` to a named Xero contact, or ``create``): the override is
+applied when it is safe — the contact exists and is active (a merged one counts as the one it was
+merged into), no other Auxo contact of the kind is linked to it, and a create does not take the
+name of an active Xero contact (Xero would refuse it) — and otherwise stays in review saying why.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ XERO_INPUT_SCHEMA = {
     "status": pl.String, "merged_to_contact_id": pl.String,
 }
 PHONE_INPUT_SCHEMA = {"connection_id": pl.String, "contact_id": pl.String, "phone": pl.String}
+OVERRIDE_SCHEMA = {"connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "action": pl.String,
+                   "xero_contact_id": pl.String, "note": pl.String}
+OVERRIDE_ACTIONS = ("link", "create")
 
 MATCH_SCHEMA = {
     "connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "ref": pl.String, "name": pl.String,
@@ -190,12 +197,14 @@ def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return frame.with_columns(missing).select([pl.col(n).cast(t) for n, t in schema.items()])
 
 
-def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame) -> MatchResult:
+def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame,
+                   overrides: pl.DataFrame | None = None) -> MatchResult:
     """Decide, for every Auxo contact, link / review / create (see the module docstring).
 
     ``auxo``: AUXO_INPUT_SCHEMA (customers and suppliers; ``linked_xero_id`` set when already
     linked); ``xero``: XERO_INPUT_SCHEMA (every contact, archived and merged ones included);
-    ``phones``: PHONE_INPUT_SCHEMA (every phone of every Xero contact).
+    ``phones``: PHONE_INPUT_SCHEMA (every phone of every Xero contact); ``overrides``:
+    OVERRIDE_SCHEMA, a person's decisions for contacts not linked yet.
     """
     auxo = _auxo_keys(_typed(auxo, AUXO_INPUT_SCHEMA))
     xero = _typed(xero, XERO_INPUT_SCHEMA)
@@ -216,6 +225,40 @@ def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame)
                        taken.drop_nulls("effective_id").select("connection_id", "kind", "taken_by",
                                                                target="effective_id")]).unique(
         ["connection_id", "kind", "target"], keep="first", maintain_order=True)
+
+    # a person's decisions first: they take their Xero contact before any automatic match does
+    chosen = unlinked.join(_typed(overrides if overrides is not None else pl.DataFrame(), OVERRIDE_SCHEMA)
+                           .filter(pl.col("action").is_in(list(OVERRIDE_ACTIONS)))
+                           .unique(keys, keep="last", maintain_order=True)
+                           .select(*keys, "action", "note", chosen_id="xero_contact_id"), on=keys)
+    unlinked = unlinked.join(chosen.select(*keys), on=keys, how="anti")
+    forced = (chosen.filter(pl.col("action") == "link")
+              .join(xero.select("connection_id", chosen_id="contact_id", target="effective_id",
+                                target_status="effective_status"), on=["connection_id", "chosen_id"], how="left")
+              .join(taken, on=["connection_id", "kind", "target"], how="left")
+              .with_columns(contested=pl.len().over("connection_id", "kind", "target") > 1))
+    forced_ok = forced.filter((pl.col("target_status") == ACTIVE) & pl.col("taken_by").is_null()
+                              & ~pl.col("contested"))
+    person = pl.lit(" (decided by a person") + pl.when(pl.col("note").is_not_null()).then(
+        pl.lit(": ") + pl.col("note")).otherwise(pl.lit("")) + pl.lit(")")
+    forced_links = forced_ok.select(*keys, "target", reason=pl.lit("linked to Xero contact ") + pl.col("chosen_id")
+                                    + person)
+    forced_review = forced.join(forced_ok.select(*keys), on=keys, how="anti").select(
+        *keys, reason=pl.lit("the override links Xero contact ") + pl.col("chosen_id")
+        + pl.when(pl.col("target_status").is_null()).then(pl.lit(", which is not in Xero's data"))
+        .when(pl.col("target_status") != ACTIVE).then(pl.lit(", which is ") + pl.col("target_status"))
+        .when(pl.col("taken_by").is_not_null()).then(pl.lit(", already linked to ") + pl.col("kind") + pl.lit(" ")
+                                                     + pl.col("taken_by"))
+        .otherwise(pl.lit(", which another override links too")) + pl.lit("; fix sync.contact_overrides"))
+    taken = pl.concat([taken, forced_ok.select("connection_id", "kind", taken_by="auxo_id", target="target")])
+    active_names = xero.filter(pl.col("status") == ACTIVE).select(
+        "connection_id", exact=exact_name_key(pl.col("name"))).drop_nulls().unique()
+    forced_new = chosen.filter(pl.col("action") == "create").with_columns(exact=exact_name_key(pl.col("name")))
+    name_taken = forced_new.join(active_names, on=["connection_id", "exact"], how="semi")
+    forced_creates = forced_new.join(name_taken.select(*keys), on=keys, how="anti")
+    forced_review = pl.concat([forced_review, name_taken.select(
+        *keys, reason=pl.lit("the override creates it, but an active Xero contact already has this name and Xero "
+                             "refuses a second one; rename it in Auxo or link it instead"))])
 
     strong = strong_candidates(unlinked, xero, phones).join(
         xero.select("connection_id", "contact_id", "effective_id", "effective_status"),
@@ -274,8 +317,10 @@ def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame)
 
     fresh = rest.join(name_only.select(*keys).unique(), on=keys, how="anti")
     skipped = fresh.filter(pl.col("archived").fill_null(False))
-    creates = fresh.filter(~pl.col("archived").fill_null(False)).with_columns(
-        exact=exact_name_key(pl.col("name"))).sort("connection_id", "kind", "auxo_id")
+    creates = pl.concat([
+        fresh.filter(~pl.col("archived").fill_null(False)).with_columns(exact=exact_name_key(pl.col("name"))),
+        forced_creates.select(*fresh.columns, "exact"),
+    ]).sort("connection_id", "kind", "auxo_id")
     clash = creates.with_columns(
         first=pl.col("auxo_id").first().over("connection_id", "exact"),
         first_kind=pl.col("kind").first().over("connection_id", "exact"))
@@ -286,7 +331,7 @@ def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame)
                                 + pl.lit(" (Xero names are unique); rename one in Auxo or link them by hand"))
     creates = creates.join(clash.select(*keys), on=keys, how="anti")
 
-    reviews = pl.concat([strong_review, name_only_review, clash_review])
+    reviews = pl.concat([strong_review, name_only_review, clash_review, forced_review])
     matches = pl.concat([
         _typed(linked.select(*keys, "name", xero_contact_id="linked_xero_id", decision=pl.lit("linked"),
                              reason=pl.when(pl.col("link_source") == "created").then(pl.lit("created in Xero by the sync"))
@@ -294,10 +339,15 @@ def match_contacts(auxo: pl.DataFrame, xero: pl.DataFrame, phones: pl.DataFrame)
         _typed(links.join(auxo.select(*keys, "name"), on=keys).select(
             *keys, "name", "score", "candidates", "matched_on", "reason", xero_contact_id="target",
             decision=pl.lit("link")), MATCH_SCHEMA),
+        _typed(forced_links.join(auxo.select(*keys, "name"), on=keys).select(
+            *keys, "name", "reason", xero_contact_id="target", decision=pl.lit("link"),
+            matched_on=pl.lit("person")), MATCH_SCHEMA),
         _typed(reviews.join(auxo.select(*keys, "name"), on=keys).select(*keys, "name", "reason", decision=pl.lit("review")),
                MATCH_SCHEMA),
-        _typed(creates.select(*keys, "name", decision=pl.lit("create"),
-                              reason=pl.lit("no Xero contact has this name")), MATCH_SCHEMA),
+        _typed(creates.join(forced_creates.select(*keys, "note", forced=pl.lit(True)), on=keys, how="left").select(
+            *keys, "name", decision=pl.lit("create"),
+            reason=pl.when(pl.col("forced")).then(pl.lit("created") + person)
+            .otherwise(pl.lit("no Xero contact has this name"))), MATCH_SCHEMA),
         _typed(skipped.select(*keys, "name", decision=pl.lit("skip"),
                               reason=pl.lit("archived in Auxo and never linked: not created in Xero")), MATCH_SCHEMA),
     ]).with_columns(ref=contact_ref_expr(pl.col("kind"), pl.col("auxo_id")))

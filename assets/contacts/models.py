@@ -88,8 +88,9 @@ class ContactReviewModel(_Strict):
 
 
 class ContactChangeModel(_Strict):
-    """``plans.contact_changes``: every field on which a linked pair differs, with both values,
-    the value agreed at the last sync, which way it goes and the rule that decided it."""
+    """``plans.contact_changes``: every field on which a linked pair differs and that is not
+    settled, with both values, each side's value when it was last settled, which way it goes and
+    the rule that decided it."""
 
     connection_id: str
     kind: str = pa.Field(isin=list(KINDS))
@@ -98,7 +99,8 @@ class ContactChangeModel(_Strict):
     field: str = pa.Field(str_length={"min_value": 1})
     auxo_value: str = pa.Field(nullable=True)
     xero_value: str = pa.Field(nullable=True)
-    baseline_value: str = pa.Field(nullable=True)
+    auxo_baseline: str = pa.Field(nullable=True)
+    xero_baseline: str = pa.Field(nullable=True)
     has_baseline: bool
     auxo_edited_at: pl.Datetime("us", "UTC") = pa.Field(nullable=True)
     xero_updated_at: pl.Datetime("us", "UTC") = pa.Field(nullable=True)

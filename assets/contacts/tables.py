@@ -9,8 +9,11 @@ Written (one connection's rows replaced each time):
 - ``plans.contact_matches`` — every Auxo contact's decision (``models.ContactMatchModel``);
 - ``plans.contact_review`` — the review queue, one row per candidate (``ContactReviewModel``);
 - ``plans.contact_changes`` — the field changes of this plan (``ContactChangeModel``);
-- ``sync.contact_baseline`` — the values both sides last agreed on, per linked pair and field;
+- ``sync.contact_baseline`` — each side's value when a field was last settled, per linked pair;
 - ``sync.contact_decisions`` — every change decision ever taken (appended once, with its time).
+
+Kept for people: ``sync.contact_overrides`` — a person's decision for a contact in review
+(``action`` ``link`` with a ``xero_contact_id``, or ``create``), read by the matcher.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from assets.contacts.links import recorded_links
 from assets.contacts.matching import (
     AUXO_INPUT_SCHEMA,
     MATCH_SCHEMA,
+    OVERRIDE_SCHEMA,
     PHONE_INPUT_SCHEMA,
     REVIEW_SCHEMA,
     XERO_INPUT_SCHEMA,
@@ -116,11 +120,35 @@ def read_xero_persons(con: duckdb.DuckDBPyConnection, connection_id: str) -> pl.
     return typed(frame, XERO_PERSON_SCHEMA)
 
 
+OVERRIDES_DDL = """
+CREATE TABLE IF NOT EXISTS sync.contact_overrides (
+    connection_id   VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('customer', 'supplier')),
+    auxo_id         VARCHAR NOT NULL,
+    action          VARCHAR NOT NULL CHECK (action IN ('link', 'create')),
+    xero_contact_id VARCHAR,            -- for link: the Xero ContactID
+    note            VARCHAR,            -- why, for the next person
+    decided_by      VARCHAR,
+    decided_at      TIMESTAMPTZ DEFAULT now(),
+    CHECK ((action = 'link') = (xero_contact_id IS NOT NULL))
+)
+"""
+
+
+def read_overrides(con: duckdb.DuckDBPyConnection, connection_id: str) -> pl.DataFrame:
+    """A person's decisions for contacts in review, latest per contact last."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS sync")
+    con.execute(OVERRIDES_DDL)
+    return typed(con.sql("select * from sync.contact_overrides where connection_id = ? order by decided_at",
+                         params=[connection_id]).pl(), OVERRIDE_SCHEMA)
+
+
 def read_match_inputs(con: duckdb.DuckDBPyConnection, connection_id: str) -> tuple[pl.DataFrame, ...]:
-    """(Auxo contacts, Xero contacts, Xero phones) as ``matching.match_contacts`` takes them."""
+    """(Auxo contacts, Xero contacts, Xero phones, overrides) as ``matching.match_contacts`` takes them."""
     return (typed(read_auxo_contacts(con, connection_id), AUXO_INPUT_SCHEMA),
             typed(read_xero_contacts(con, connection_id), XERO_INPUT_SCHEMA),
-            typed(read_xero_phones(con, connection_id), PHONE_INPUT_SCHEMA))
+            typed(read_xero_phones(con, connection_id), PHONE_INPUT_SCHEMA),
+            read_overrides(con, connection_id))
 
 
 def read_sync_inputs(con: duckdb.DuckDBPyConnection, connection_id: str) -> SyncInputs:
@@ -202,7 +230,7 @@ def write_sync_state(con: duckdb.DuckDBPyConnection, connection_id: str, changes
     incoming = typed(changes, CHANGE_SCHEMA)  # noqa: F841 — read by DuckDB below
     identity = ", ".join(f"coalesce(cast({c} as varchar), '∅')" for c in (
         "connection_id", "kind", "auxo_id", "xero_contact_id", "field", "auxo_value", "xero_value",
-        "baseline_value", "direction", "rule"))
+        "auxo_baseline", "xero_baseline", "direction", "rule"))
     added = con.execute(
         f"""
         insert into sync.contact_decisions by name

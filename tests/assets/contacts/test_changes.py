@@ -21,7 +21,7 @@ def at(hour: int) -> datetime:
 
 def compare(auxo: dict, xero: dict, *, baseline: dict | None = None, auxo_edited: int = 1, xero_updated: int = 1,
             synced: int | None = None, pending: bool = False, fields=FIELDS, pull: bool = True, addresses=(),
-            xero_phones=(), xero_addresses=(), persons=()):
+            xero_phones=(), xero_addresses=(), persons=(), baseline_rows: pl.DataFrame | None = None):
     """One customer (cus_1) linked to x1; ``baseline`` is ``{field: key}`` (None: never synced)."""
     contacts = pl.DataFrame([{"connection_id": C, "kind": "customer", "auxo_id": "cus_1", "name": "Jane Citizen",
                               **auxo}])
@@ -35,7 +35,10 @@ def compare(auxo: dict, xero: dict, *, baseline: dict | None = None, auxo_edited
                            "auxo_synced_at": at(synced) if synced is not None else None, "auxo_pending": pending}],
                          schema=PAIR_SCHEMA)
     base = pl.DataFrame([{"connection_id": C, "kind": "customer", "auxo_id": "cus_1", "xero_contact_id": "x1",
-                          "field": f, "value": v} for f, v in (baseline or {}).items()], schema=BASELINE_SCHEMA)
+                          "field": f, "auxo_value": v, "xero_value": v} for f, v in (baseline or {}).items()],
+                        schema=BASELINE_SCHEMA)
+    if baseline_rows is not None:
+        base = baseline_rows
     result = detect_changes(pairs, auxo_values(contacts, auxo_addr, fields), xero_values(xc, xp, xa, xpe, fields),
                             base, fields, pull_from_xero=pull)
     ContactChangeModel.validate(result.changes, lazy=True)
@@ -47,6 +50,7 @@ def rows(result) -> dict[str, tuple]:
 
 
 SYNCED = {"name": "Jane Citizen", "email": "jane@example.com", "phone": "0298765432"}
+PHONE = [{"phone_type": "DEFAULT", "phone": "0298765432"}]
 
 
 def test_first_sync_auxo_is_master_and_fills_its_blanks_from_xero():
@@ -55,8 +59,14 @@ def test_first_sync_auxo_is_master_and_fills_its_blanks_from_xero():
     assert rows(result) == {"email": ("to_xero", "first_sync_auxo_master"),
                             "phone": ("to_auxo", "first_sync_fill_from_xero")}
     # fields that agree already are the baseline now; the differing ones are not
-    agreed = dict(result.baseline.select("field", "value").iter_rows())
+    agreed = dict(result.baseline.select("field", "auxo_value").iter_rows())
     assert agreed["name"] == "Jane Citizen" and "email" not in agreed and "phone" not in agreed
+
+
+def test_first_sync_a_blank_email_in_auxo_is_filled_not_an_edit():
+    # newly linked, nothing says anyone cleared Auxo's email: Xero's fills it (the email rule is for edits)
+    result = compare({"email": None}, {"email": "jane@example.com"})
+    assert rows(result) == {"email": ("to_auxo", "first_sync_fill_from_xero")}
 
 
 def test_format_alone_is_never_a_change():
@@ -81,8 +91,8 @@ def test_an_edit_on_one_side_goes_to_the_other():
                         xero_phones=[{"phone_type": "DEFAULT", "phone": "0298765432"}])
     assert rows(xero_edit) == {"email": ("to_auxo", "xero_changed")}
     (row,) = xero_edit.changes.iter_rows(named=True)
-    assert (row["auxo_value"], row["xero_value"], row["baseline_value"]) == (
-        "jane@example.com", "jane@new.example", "jane@example.com")
+    assert (row["auxo_value"], row["xero_value"], row["auxo_baseline"], row["xero_baseline"]) == (
+        "jane@example.com", "jane@new.example", "jane@example.com", "jane@example.com")
 
 
 @pytest.mark.parametrize("auxo_hour, xero_hour, direction, rule", [
@@ -102,7 +112,16 @@ def test_an_email_blank_in_auxo_never_removes_xeros():
     result = compare({**SYNCED, "email": ""}, {"email": "jane@example.com"}, baseline=SYNCED,
                      xero_phones=[{"phone_type": "DEFAULT", "phone": "0298765432"}])
     assert rows(result) == {"email": ("none", "blank_in_auxo_keeps_xero")}
-    assert dict(result.baseline.select("field", "value").iter_rows())["email"] == "jane@example.com"
+    # the difference is settled by the rule: both sides' values are the baseline now, and stay unwritten
+    settled = {r["field"]: (r["auxo_value"], r["xero_value"]) for r in result.baseline.iter_rows(named=True)}
+    assert settled["email"] == (None, "jane@example.com")
+    again = compare({**SYNCED, "email": ""}, {"email": "jane@example.com"}, xero_phones=PHONE,
+                    baseline_rows=result.baseline)
+    assert again.changes.is_empty()
+    # until one side moves again: a new email in Xero reaches Auxo
+    newer = compare({**SYNCED, "email": ""}, {"email": "jane@new.example"}, xero_phones=PHONE,
+                    baseline_rows=result.baseline)
+    assert rows(newer) == {"email": ("to_auxo", "xero_changed")}
     # even when Auxo's edit is the later one of two
     both = compare({**SYNCED, "email": None}, {"email": "jane@new.example"}, baseline=SYNCED, auxo_edited=5,
                    xero_updated=4, xero_phones=[{"phone_type": "DEFAULT", "phone": "0298765432"}])
@@ -118,10 +137,10 @@ def test_the_syncs_own_write_is_not_an_edit():
     before = compare({**SYNCED, "phone": "0299990000"}, {"email": "jane@example.com"}, baseline=SYNCED,
                      xero_phones=[{"phone_type": "DEFAULT", "phone": "0298765432"}])
     after = compare({**SYNCED, "phone": "0299990000"}, {"email": "jane@example.com"},
-                    baseline=dict(before.baseline.select("field", "value").iter_rows()), auxo_edited=1, xero_updated=9,
+                    baseline_rows=before.baseline, auxo_edited=1, xero_updated=9,
                     xero_phones=[{"phone_type": "DEFAULT", "phone": "0299990000"}])
     assert after.changes.is_empty()
-    assert dict(after.baseline.select("field", "value").iter_rows())["phone"] == "0299990000"
+    assert dict(after.baseline.select("field", "auxo_value").iter_rows())["phone"] == "0299990000"
 
 
 def test_a_fixed_direction_and_edits_from_xero_switched_off():
@@ -144,8 +163,6 @@ def test_a_field_left_out_of_the_mapping_is_not_compared():
 
 
 # -- linked before this sync kept a baseline: the record timestamps say who moved since Auxo's synced_at
-
-PHONE = [{"phone_type": "DEFAULT", "phone": "0298765432"}]
 
 
 def test_no_baseline_an_edit_in_xero_after_the_last_sync_goes_to_auxo():

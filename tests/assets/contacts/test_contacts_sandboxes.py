@@ -174,3 +174,18 @@ def test_merged_and_archived_contacts_are_not_written_to_blindly(home: Path):
     assert links[ids["jane"]] == survivor  # invoices go to the contact Xero kept
     assert links[ids["parts"]] == PARTS_X  # and to the archived one as linked: Xero's message tells a person
     assert_nothing_written()
+
+
+def test_a_person_settles_a_review_case(home: Path):
+    ids = workshop()
+    run_contacts()
+    assert auxo_record("customers", ids["bob"])["sync_error"]["code"] == "needs_review"
+    with warehouse.connect() as con:
+        con.execute("insert into sync.contact_overrides (connection_id, kind, auxo_id, action, xero_contact_id, note) "
+                    "values ('default', 'customer', ?, 'link', ?, 'same Bob, new number')", [ids["bob"], NAMESAKE_X])
+    run_contacts()
+    bob = auxo_record("customers", ids["bob"])
+    assert bob["xero_contact_id"] == NAMESAKE_X and bob["sync_status"] == "synced"
+    assert bob["email"] == "bob@elsewhere.net"  # Auxo had none: filled from Xero
+    assert phone(xero_contact(NAMESAKE_X)) == "0233334444"  # Xero had none: Auxo's
+    assert_nothing_written()

@@ -5,6 +5,7 @@ import pytest
 
 from assets.contacts.matching import (
     AUXO_INPUT_SCHEMA,
+    OVERRIDE_SCHEMA,
     PHONE_INPUT_SCHEMA,
     XERO_INPUT_SCHEMA,
     email_key,
@@ -208,3 +209,59 @@ def test_empty_inputs():
     result = match_contacts(pl.DataFrame(schema=AUXO_INPUT_SCHEMA), pl.DataFrame(schema=XERO_INPUT_SCHEMA),
                             pl.DataFrame(schema=PHONE_INPUT_SCHEMA))
     assert result.matches.is_empty() and result.review.is_empty()
+
+
+# -- a person settles review cases in sync.contact_overrides ------------------------------------------
+
+def overrides(*rows: dict) -> pl.DataFrame:
+    return pl.DataFrame([{"connection_id": C, "kind": "customer", "note": None, "xero_contact_id": None, **r}
+                         for r in rows], schema=OVERRIDE_SCHEMA)
+
+
+def decide_with(a, x, o):
+    result = match_contacts(a, *x, overrides=o)
+    ContactMatchModel.validate(result.matches, lazy=True)
+    ContactReviewModel.validate(result.review, lazy=True)
+    return result, {r["auxo_id"]: (r["decision"], r["xero_contact_id"]) for r in result.matches.iter_rows(named=True)}
+
+
+def test_a_person_links_a_namesake_or_creates_a_new_contact():
+    a = auxo({"auxo_id": "c1", "name": "Jane Citizen", "phone": "0299990000"},
+             {"auxo_id": "c2", "name": "Bob Jones", "phone": "0233334444"})
+    x = xero({"contact_id": "x1", "name": "Jane Citizen", "phones": ["0211112222"]},
+             {"contact_id": "x2", "name": "Bob Jones", "status": "ARCHIVED"})
+    result, d = decide_with(a, x, overrides({"auxo_id": "c1", "action": "link", "xero_contact_id": "x1",
+                                             "note": "same person, new number"},
+                                            {"auxo_id": "c2", "action": "create"}))
+    assert d == {"c1": ("link", "x1"), "c2": ("create", None)}
+    assert "decided by a person: same person, new number" in result.matches["reason"][0]
+    assert result.review.is_empty()
+
+
+def test_an_override_that_is_not_safe_stays_in_review_saying_why():
+    a = auxo({"auxo_id": "c9", "name": "Other", "linked_xero_id": "x3", "link_source": "auxo"},
+             {"auxo_id": "c1", "name": "Jane Citizen"}, {"auxo_id": "c2", "name": "Bob Jones"},
+             {"auxo_id": "c3", "name": "Ann Lee"}, {"auxo_id": "c4", "name": "Sam Taken"})
+    x = xero({"contact_id": "x1", "name": "Jane C", "status": "ARCHIVED"}, {"contact_id": "x2", "name": "Bob Jones"},
+             {"contact_id": "x3", "name": "Sam Taken"})
+    result, d = decide_with(a, x, overrides(
+        {"auxo_id": "c1", "action": "link", "xero_contact_id": "x1"},
+        {"auxo_id": "c2", "action": "create"},
+        {"auxo_id": "c3", "action": "link", "xero_contact_id": "nope"},
+        {"auxo_id": "c4", "action": "link", "xero_contact_id": "x3"}))
+    reasons = dict(result.matches.select("auxo_id", "reason").iter_rows())
+    assert {k: v[0] for k, v in d.items()} == {"c9": "linked", "c1": "review", "c2": "review", "c3": "review",
+                                               "c4": "review"}
+    assert "ARCHIVED" in reasons["c1"] and "refuses a second one" in reasons["c2"]
+    assert "not in Xero's data" in reasons["c3"] and "already linked to customer c9" in reasons["c4"]
+
+
+def test_an_override_follows_a_merge_and_takes_its_contact_first():
+    a = auxo({"auxo_id": "c1", "name": "Jane Citizen", "phone": "0298765432"},
+             {"auxo_id": "c2", "name": "J Citizen"})
+    x = xero({"contact_id": "x1", "name": "Jane Citizen", "phones": ["0298765432"]},
+             {"contact_id": "x0", "name": "JC old", "status": "ARCHIVED", "merged_to_contact_id": "x1"})
+    # c1 would match x1 by itself, but a person gave x1 (through its merged-away x0) to c2
+    result, d = decide_with(a, x, overrides({"auxo_id": "c2", "action": "link", "xero_contact_id": "x0"}))
+    assert d == {"c1": ("review", None), "c2": ("link", "x1")}
+    assert "already linked to customer c2" in result.matches.filter(pl.col("auxo_id") == "c1")["reason"][0]

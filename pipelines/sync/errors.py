@@ -36,7 +36,7 @@ class Classified:
 _XERO_RULES: tuple[tuple[str, str, str], ...] = (
     (r"must be unique", "duplicate_number",
      "Xero already has a document with this number. Renumber one of them (in Auxo or in Xero), then re-run the day."),
-    (r"has been archived.*un-archived", "archived_contact",
+    (r"has been archived.*un-archived", "contact_archived",
      "The customer or supplier is archived in Xero. Restore the contact in Xero (or link another one), then re-run."),
     (r"period lock date|lock date|locked period|end of year lock", "period_locked",
      "The document's date is in a period Xero has locked. Ask the bookkeeper to move the lock date, or date the "

@@ -84,6 +84,7 @@ class Sink:
         self._lock_dates = lock_dates
         self._progress = progress or (lambda message: log.info(message))
         self._stopped: dict[str, str] = {}
+        self._held_writebacks: list[str] = []
         ledger.ensure_ledger(con)
 
     # -- entry point --------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class Sink:
             report.reconciled = self._reconcile(keys)
             self._hold_locked(keys)
             self._skip_duplicate_creates(keys)
-            followups: list[str] = []
+            followups: list[str] = list(self._held_writebacks)
             for target in ("xero", "auxo"):
                 if self.clients.get(target) is None:
                     continue
@@ -164,11 +165,15 @@ class Sink:
             ledger.update(self.con, release, run_id=self.run_id, status="planned")
             return
         locked = rows.filter(pl.col("business_date") <= lock)
+        newly_held = []
         for row in locked.iter_rows(named=True):
             problem = errors.held(f"{row['description']} is dated {row['business_date']}, on or before Xero's lock "
                                   f"date {lock}")
             ledger.mark_problem(self.con, [row["idempotency_key"]], "held", problem.error_class, problem.code,
                                 problem.message, problem.hint, self.run_id)
+            newly_held.append((row, Outcome(False, problem=problem)))
+        # the workshop sees in Auxo why the document did not reach Xero
+        self._held_writebacks = self._writebacks([(row, {}) for row, _ in newly_held], [o for _, o in newly_held])
         release = rows.filter((pl.col("business_date") > lock) & (pl.col("status") == "held"))
         ledger.update(self.con, release["idempotency_key"].to_list(), run_id=self.run_id, status="planned")
 
@@ -329,7 +334,7 @@ class Sink:
                     item["cogs_journals"] = [{"line_id": spec["line_id"], "xero_journal_id": outcome.target_id}]
                 else:
                     item["xero_id"] = outcome.target_id
-            elif outcome.problem and outcome.problem.error_class == errors.NEEDS_PERSON:
+            elif outcome.problem and outcome.problem.error_class in (errors.NEEDS_PERSON, errors.HELD):
                 item["sync_status"] = "error"
                 item["sync_error"] = {"code": outcome.problem.code, "message": outcome.problem.message[:500]}
             else:

@@ -246,7 +246,7 @@ def test_forty_seven_of_fifty_are_written_and_three_fail_with_xeros_text(con, st
     assert statuses == {"confirmed": 47, "failed": 3}
     errors = con.execute("select error_code, error_message from sync.sync_errors order by error_code").fetchall()
     assert errors == [
-        ("archived_contact", "The contact with the specified contact details has been archived. The contact must be "
+        ("contact_archived", "The contact with the specified contact details has been archived. The contact must be "
                              "un-archived before creating new invoices or credit notes."),
         ("duplicate_number", "Invoice # must be unique."),
         ("invalid_account", "Account code '999' is not a valid code for this document."),

@@ -98,6 +98,9 @@ def test_documents_in_a_locked_period_are_held(con):
     assert statuses(con)["Invoice OLD"] == "held" and statuses(con)["Invoice NEW"] == "confirmed"
     reason = con.execute("select error_message from sync.sync_errors where description = 'Invoice OLD'").fetchone()[0]
     assert "2026-06-30" in reason and "lock date" in reason
+    told_auxo = [item for _, item in auxo.items if item["id"] == "OLD"]
+    assert told_auxo == [{"id": "OLD", "sync_status": "error",
+                          "sync_error": {"code": "period_locked", "message": reason}}]
     Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates()).run(plan)
     assert statuses(con)["Invoice OLD"] == "confirmed"
 

@@ -27,7 +27,7 @@ from sandbox.auxo.store import Record, Transaction, local_date, new_id
 from sandbox.auxo.writes import CONTACT_FIELDS, address_from, reprice_invoice
 
 CONTACT_RESOURCES = ("customers", "suppliers")
-PAYMENT_METHODS = ("cash", "eftpos", "credit_card", "bank_transfer", "cheque")
+PAYMENT_METHODS = ("cash", "eftpos", "card", "bank_transfer", "cheque")
 
 
 def _account(tx: Transaction) -> Record:

@@ -312,11 +312,11 @@ def payments_and_credits(invoices: pl.DataFrame, timeline: Timeline, seed: int) 
     later_at = created + ((7 + 23 * rng.random(n)) * US_PER_DAY).astype(np.int64)
     share = rng.integers(40, 71, n)  # per cent paid at the counter
     first_part = np.clip(balance * share // 100 // 1_000 * 1_000, 1_000, np.maximum(balance - 100, 1_000))
-    method = np.array(["eftpos", "credit_card", "cash"])[rng.choice(3, n, p=[0.6, 0.25, 0.15])]
+    method = np.array(["eftpos", "card", "cash"])[rng.choice(3, n, p=[0.6, 0.25, 0.15])]
     inv_idx = live["idx"].to_numpy()
     blocks = [
         pl.DataFrame({"invoice_idx": inv_idx, "kind": "deposit", "amount": deposit,
-                      "created_us": live["job_created_us"].to_numpy() + 5 * MINUTE, "method": "credit_card"})
+                      "created_us": live["job_created_us"].to_numpy() + 5 * MINUTE, "method": "card"})
         .filter(pl.col("amount") > 0),
         pl.DataFrame({"invoice_idx": inv_idx, "kind": "payment", "amount": balance, "created_us": counter_at,
                       "method": method}).filter((pl.Series(pattern) == "counter") & (pl.col("amount") > 0)),

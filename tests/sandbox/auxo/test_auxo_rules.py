@@ -95,7 +95,7 @@ def test_weighted_average_cost_counts_negative_stock_as_none() -> None:
 
 def test_invoicing_issues_stock_and_applies_the_jobs_deposit(api, admin, shop) -> None:
     job = admin.post("/jobs", {"customer_id": shop["customer"]["id"], "vehicle_id": shop["vehicle"]["id"]})
-    deposit = admin.post(f"/jobs/{job['id']}/deposits", {"amount": "50.00", "method": "credit_card"})
+    deposit = admin.post(f"/jobs/{job['id']}/deposits", {"amount": "50.00", "method": "card"})
     assert deposit["kind"] == "deposit" and deposit["invoice_id"] is None
     invoice = admin.post(f"/jobs/{job['id']}/invoice", {"lines": [
         {"kind": "part", "part_id": shop["oil"]["id"], "supply": "stock", "quantity": "4"}]})

@@ -94,15 +94,16 @@ def journal_writes(journals: pl.DataFrame, lines: pl.DataFrame, mappings: Mappin
     """One ``manual_journal`` create per journal, its lines taken from the validated ``lines``."""
     tax_type = mappings.tax.no_gst
     tracking = {kind: mappings.tracking.for_line(kind) for kind in journals["tracking_kind"].unique().to_list()}
+    kinds = dict(zip(journals["ref"].to_list(), journals["tracking_kind"].to_list(), strict=True))
     by_ref: dict[str, list[dict[str, Any]]] = {}
     for ref, account, amount, description in lines.select("ref", "account_code", "line_amount",
                                                             "description").iter_rows():
-        by_ref.setdefault(ref, []).append({"LineAmount": amount, "AccountCode": account, "Description": description,
-                                           "TaxType": tax_type})
+        line = {"LineAmount": amount, "AccountCode": account, "Description": description, "TaxType": tax_type}
+        if tracking[kinds[ref]]:
+            line["Tracking"] = tracking[kinds[ref]]
+        by_ref.setdefault(ref, []).append(line)
     writes = []
     for row in journals.iter_rows(named=True):
-        journal_lines_ = [{**line, "Tracking": tracking[row["tracking_kind"]]} if tracking[row["tracking_kind"]]
-                          else line for line in by_ref[row["ref"]]]
         writeback = None
         if row["writeback_resource"]:
             writeback = {"resource": row["writeback_resource"], "id": row["writeback_id"]}
@@ -112,7 +113,7 @@ def journal_writes(journals: pl.DataFrame, lines: pl.DataFrame, mappings: Mappin
             connection_id=row["connection_id"], target="xero", entity="manual_journal", operation="create",
             ref=row["ref"], source_id=row["source_id"], business_date=row["business_date"],
             payload={"Narration": row["narration"], "Date": row["business_date"], "Status": "POSTED",
-                     "LineAmountTypes": "NoTax", "JournalLines": journal_lines_},
+                     "LineAmountTypes": "NoTax", "JournalLines": by_ref[row["ref"]]},
             description=f"{row['narration']}: {row['description']} ({row['amount']})",
             depends_on=tuple(row["depends_on"] or ()),
             priority=PRIORITY_REVERSALS if row["kind"] == "cogs_reversal" else PRIORITY_JOURNALS, writeback=writeback,

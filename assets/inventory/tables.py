@@ -89,6 +89,34 @@ def _parts(con: duckdb.DuckDBPyConnection, connection_id: str, part_ids: pl.Seri
                      "where t.connection_id = ?", [connection_id])
 
 
+def _cost_history(con: duckdb.DuckDBPyConnection, connection_id: str, lines: pl.DataFrame,
+                  invoices: pl.DataFrame) -> pl.DataFrame:
+    """The cost entries that can answer "cost at an invoice's moment" for these lines, and no more.
+
+    Per part: every entry between the first and the last moment asked for, plus the last entry
+    before the first (the cost then in force). A year of receipts of a busy part stays in DuckDB.
+    """
+    needs = (lines.join(invoices.select(document_id="id", moment="created_at"), on="document_id")
+             .drop_nulls(["part_id", "moment"])
+             .group_by("part_id").agg(first=pl.col("moment").min(), last=pl.col("moment").max()))
+    if needs.is_empty() or not warehouse.table_exists(con, "staging", "auxo_part_cost_history"):
+        return typed([], COST_HISTORY_SCHEMA)
+    columns = ", ".join(f'h."{name}"' for name in COST_HISTORY_SCHEMA)
+    with _registered(con, "cost_needs", needs):
+        frame = con.sql(
+            f"""
+            with history as (select * from staging.auxo_part_cost_history where connection_id = ?),
+            prior as (  -- the instant of the entry in force at each part's first moment
+                select n.part_id, h.effective_at from cost_needs n
+                asof join history h on h.part_id = n.part_id and n.first >= h.effective_at)
+            select {columns} from history h join cost_needs n using (part_id)
+            where h.effective_at between n.first and n.last
+            union  -- every entry at that instant: two at one instant are told apart by id in cost_at
+            select {columns} from history h join prior p using (part_id, effective_at)
+            """, params=[connection_id]).pl()
+    return typed(frame, COST_HISTORY_SCHEMA)
+
+
 def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> CogsInputs:
     credits = _read(con, "auxo_invoice_credits", CREDIT_SCHEMA,
                     "where connection_id = ? and credit_date between ? and ?", [connection_id, window.first, window.last])
@@ -103,12 +131,7 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
         credit_lines = _read(con, "auxo_invoice_credit_lines", LINE_SCHEMA, "join wanted_documents w "
                              "on w.id = t.document_id where t.connection_id = ? and t.kind = 'part'", [connection_id])
     parts = _parts(con, connection_id, pl.concat([lines["part_id"], credit_lines["part_id"]]))
-    latest = invoices["created_at"].max()
-    with _registered(con, "wanted_parts", parts.select(part_id="id")):
-        history = _read(con, "auxo_part_cost_history", COST_HISTORY_SCHEMA,
-                        "join wanted_parts w on w.part_id = t.part_id where t.connection_id = ? "
-                        "and t.effective_at <= ?", [connection_id, latest]) if latest is not None else typed(
-            [], COST_HISTORY_SCHEMA)
+    history = _cost_history(con, connection_id, lines, invoices)
     return CogsInputs(connection_id, read_settings(con, connection_id), invoices, lines, parts, history, credits,
                       credit_lines, known_refs(con, connection_id))
 

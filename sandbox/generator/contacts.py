@@ -37,7 +37,6 @@ from sandbox.generator.profiles import Profile
 from sandbox.generator.randomness import auxo_ids, stream, uuids
 from sandbox.generator.timeline import US_PER_DAY, Timeline
 
-REVIEW_CASES = ("name_only", "ambiguous", "archived_match")
 PHONE_SPACE = 10**8  # 8 subscriber digits
 LEADING_DIGITS = np.array([9, 8, 4, 5, 6, 7], dtype=np.int64)
 LANDLINE_STEP, MOBILE_STEP = 7_654_321, 4_827_133  # coprime to 10

@@ -20,8 +20,9 @@ RULES = (
     "always_to_xero",           # the mapping says Auxo always wins for this field
     "always_to_auxo",           # the mapping says Xero always wins for this field
     "pull_from_xero_off",       # newly linked, blank in Auxo, and edits from Xero are switched off: left alone
+    "name_taken_in_xero",       # Auxo's name is another active Xero contact's: held back (Xero would refuse it)
 )
-NO_WRITE_RULES = ("blank_in_auxo_keeps_xero", "pull_from_xero_off")
+NO_WRITE_RULES = ("blank_in_auxo_keeps_xero", "pull_from_xero_off", "name_taken_in_xero")
 
 
 class _Strict(pa.DataFrameModel):
@@ -115,6 +116,6 @@ class ContactChangeModel(_Strict):
         return data.lazyframe.select(pl.col("auxo_value").is_not_null() | pl.col("xero_value").is_not_null())
 
     @pa.dataframe_check(error="a change goes nowhere exactly when a rule says so (blank_in_auxo_keeps_xero, "
-                              "pull_from_xero_off)")
+                              "pull_from_xero_off, name_taken_in_xero)")
     def none_only_by_rule(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("direction") == "none") == pl.col("rule").is_in(list(NO_WRITE_RULES)))

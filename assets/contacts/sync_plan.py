@@ -24,7 +24,7 @@ import polars as pl
 
 from assets.contacts import payloads
 from assets.contacts.changes import BASELINE_SCHEMA, PAIR_SCHEMA, detect_changes
-from assets.contacts.matching import ACTIVE, MATCH_SCHEMA, resolve_merges
+from assets.contacts.matching import ACTIVE, MATCH_SCHEMA, exact_name_key, resolve_merges
 from assets.contacts.values import (
     AUXO_ADDRESS_SCHEMA,
     AUXO_CONTACT_SCHEMA,
@@ -111,6 +111,23 @@ def linked_pairs(matches: pl.DataFrame, auxo: pl.DataFrame, xero: pl.DataFrame) 
         typed, PAIR_STATUS_SCHEMA)
 
 
+def hold_taken_names(changes: pl.DataFrame, xero: pl.DataFrame) -> pl.DataFrame:
+    """A name going to Xero that another active Xero contact already has is held back (Xero would
+    refuse the whole update): rule ``name_taken_in_xero``, decided again every run until it fits."""
+    names = xero.filter(pl.col("status") == ACTIVE).select(
+        "connection_id", holder="contact_id", exact=exact_name_key(pl.col("name"))).drop_nulls("exact")
+    taken = (changes.filter((pl.col("field") == "name") & (pl.col("direction") == "to_xero"))
+             .with_columns(exact=exact_name_key(pl.col("auxo_value")))
+             .join(names, on=["connection_id", "exact"])
+             .filter(pl.col("holder") != pl.col("xero_contact_id"))
+             .select("connection_id", "kind", "auxo_id", "field", held=pl.lit(True)).unique())
+    held = pl.col("held").fill_null(False)
+    return (changes.join(taken, on=["connection_id", "kind", "auxo_id", "field"], how="left")
+            .with_columns(direction=pl.when(held).then(pl.lit("none")).otherwise("direction"),
+                          rule=pl.when(held).then(pl.lit("name_taken_in_xero")).otherwise("rule"))
+            .drop("held"))
+
+
 def _by_pair(changes: pl.DataFrame, direction: str, column: str) -> dict[tuple[str, str], dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for row in changes.filter(pl.col("direction") == direction).iter_rows(named=True):
@@ -138,6 +155,7 @@ def plan_contact_sync(connection_id: str, inputs: SyncInputs, fields: Sequence[C
                             inputs.xero_persons.filter(only), fields)
     change_set = detect_changes(synced.select(list(PAIR_SCHEMA)), auxo_vals, xero_vals,
                                 inputs.baseline.filter(only), fields, pull_from_xero=pull_from_xero)
+    change_rows = hold_taken_names(change_set.changes, xero)
 
     contacts = _rows(auxo, ["kind", "auxo_id"])
     writes: list[PlannedWrite] = []
@@ -150,8 +168,8 @@ def plan_contact_sync(connection_id: str, inputs: SyncInputs, fields: Sequence[C
         for (kind, auxo_id), values in sorted(new_values.items()):
             writes.append(payloads.xero_create(connection_id, kind, auxo_id, values, fields))
 
-    to_xero = _by_pair(change_set.changes, "to_xero", "auxo_value")
-    to_auxo = _by_pair(change_set.changes, "to_auxo", "xero_value")
+    to_xero = _by_pair(change_rows, "to_xero", "auxo_value")
+    to_auxo = _by_pair(change_rows, "to_auxo", "xero_value")
     persons = defaultdict(list)
     for row in inputs.xero_persons.filter(only & (pl.col("position") > 0)).sort("position").iter_rows(named=True):
         persons[row["contact_id"]].append({k: v for k, v in (
@@ -189,4 +207,4 @@ def plan_contact_sync(connection_id: str, inputs: SyncInputs, fields: Sequence[C
             description=f"Auxo {row['kind']} {row['name']} ({row['auxo_id']}): needs review — {row['reason']}",
             priority=payloads.AUXO_PRIORITY))
 
-    return SyncPlan(writes=writes, changes=change_set.changes, baseline=change_set.baseline, pairs=pairs)
+    return SyncPlan(writes=writes, changes=change_rows, baseline=change_set.baseline, pairs=pairs)

@@ -135,3 +135,16 @@ def test_creating_in_xero_switched_off():
 def test_other_connections_are_not_planned():
     plan = plan_contact_sync("someone-else", scenario(), FIELDS)
     assert plan.writes == [] and plan.changes.is_empty()
+
+
+def test_a_name_another_active_xero_contact_has_is_held_back():
+    inputs = scenario()
+    # Parts Co's survivor x_kept would be renamed "Parts Co" — but say another active contact has that name
+    xero = pl.concat([inputs.xero_contacts, inputs.xero_contacts.filter(pl.col("contact_id") == "x_ok").with_columns(
+        contact_id=pl.lit("x_other"), name=pl.lit("PARTS  CO"))])
+    plan = plan_contact_sync(C, SyncInputs(**{**inputs.__dict__, "xero_contacts": xero}), FIELDS)
+    assert not any(w.ref == "contact:supplier:sup_m" for w in plan.writes)
+    (row,) = plan.changes.filter(pl.col("auxo_id") == "sup_m").iter_rows(named=True)
+    assert (row["field"], row["direction"], row["rule"]) == ("name", "none", "name_taken_in_xero")
+    # not settled: decided again next run, so it goes once the other contact is renamed or archived
+    assert plan.baseline.filter((pl.col("auxo_id") == "sup_m") & (pl.col("field") == "name")).is_empty()

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from a2wsgi import ASGIMiddleware
 
-from sandbox.faults import SandboxDroppedResponse
+from sandbox.faults import DROP_HEADER, SandboxDroppedResponse
 
 _lock = threading.Lock()
 _apps: dict[tuple[str, Path], ASGIMiddleware] = {}
@@ -29,11 +29,16 @@ class EmbeddedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
-            return self._inner.handle_request(request)
+            response = self._inner.handle_request(request)
         except SandboxDroppedResponse as exc:
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a complete response.", request=request
             ) from exc
+        if response.headers.get(DROP_HEADER) == "drop":
+            response.close()
+            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.",
+                                            request=request)
+        return response
 
 
 def _create_app(system: str, state_dir: Path):

@@ -35,6 +35,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 FAULT_KINDS = ("429", "500", "503", "slow", "drop")
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
+# marks a response the fault cut off: the in-process bridge does not always re-raise the app's
+# exception (it may hand back the started response with no body), so the transport checks this too
+DROP_HEADER = "x-sandbox-fault"
 
 
 class SandboxDroppedResponse(Exception):
@@ -184,7 +187,7 @@ class FaultInjectionMiddleware:
         # Promise a body, send none of it, then fail: a served client sees the connection cut
         # mid-response; the embedded transport turns the exception into an httpx transport error.
         await send({"type": "http.response.start", "status": started.get("status", 200),
-                    "headers": [(b"content-length", b"1048576")]})
+                    "headers": [(b"content-length", b"1048576"), (DROP_HEADER.encode(), b"drop")]})
         raise SandboxDroppedResponse("sandbox fault: the write committed, the response was dropped")
 
 

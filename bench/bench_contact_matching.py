@@ -1,6 +1,7 @@
 """Benchmark: match 100k Auxo contacts against 80k Xero contacts (``assets.contacts.matching``).
 
     .venv/bin/python bench/bench_contact_matching.py [--auxo 100000] [--xero 80000] [--repeat 3]
+    .venv/bin/python bench/bench_contact_matching.py --generator large   # the generator's own contacts
 
 Synthetic but shaped like a workshop: people and businesses drawn from name pools (so namesakes
 exist and the name join has real fan-out), Xero copies written differently (case, spacing,
@@ -9,6 +10,10 @@ archived and merged contacts, and unrelated Xero contacts. Everything the matche
 normalising both sides, the two equi-joins, merges, the decisions and the review rows. The planted
 truth is checked, so a fast wrong answer does not pass. Prints the time and its ratio to the 2 s
 target.
+
+With ``--generator <profile>`` the contacts come from the data generator instead (its ``large``
+profile: 100k customers, 2k suppliers, 80k Xero contacts with every planted case), and the result
+is checked against the generator's expected links, review queue and creates.
 """
 
 from __future__ import annotations
@@ -122,13 +127,55 @@ def workshop(n_auxo: int, n_xero: int, seed: int = 7) -> tuple[pl.DataFrame, pl.
     return auxo, xero, xero_phones, truth
 
 
+def generator_workshop(profile_name: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
+    """The generator's contact book for ``profile_name`` as the matcher takes it, and its expected outcome."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from sandbox.generator import expected
+    from sandbox.generator.contacts import build_contact_book
+    from sandbox.generator.pools import build_pools
+    from sandbox.generator.profiles import get_profile
+    from sandbox.generator.timeline import Timeline
+
+    profile = get_profile(profile_name)
+    timeline = Timeline.for_profile(profile.pre_sync_days, profile.synced_days, profile.window_days, date(2026, 3, 1))
+    book = build_contact_book(profile, build_pools(42), timeline, 42)
+
+    def auxo_side(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+        return frame.select(connection_id=pl.lit("c"), kind=pl.lit(kind), auxo_id="id", name="name", email="email",
+                            phone="phone", mobile="mobile", archived="archived", linked_xero_id="xero_contact_id",
+                            link_source=pl.when(pl.col("xero_contact_id").is_not_null()).then(pl.lit("auxo")))
+
+    auxo = pl.concat([auxo_side(book.customers, "customer"), auxo_side(book.suppliers, "supplier")])
+    contacts = book.xero_contacts
+    xero = contacts.select(connection_id=pl.lit("c"), contact_id="ContactID", name="Name", email="EmailAddress",
+                           status="ContactStatus", merged_to_contact_id=pl.lit(None, pl.String))
+    phones = pl.concat([
+        contacts.select(connection_id=pl.lit("c"), contact_id="ContactID", phone=pl.concat_str(
+            [pl.col("PhoneAreaCode").fill_null(""), pl.col("PhoneNumber").fill_null("")], separator=" ")),
+        contacts.select(connection_id=pl.lit("c"), contact_id="ContactID", phone="MobileNumber"),
+    ]).drop_nulls("phone")
+    shim = SimpleNamespace(xero_contacts=contacts, customers=book.customers, suppliers=book.suppliers)
+    truth = {auxo_id: "review" for auxo_id in expected.contact_review(shim)["auxo_id"]}
+    truth |= {auxo_id: "create" for auxo_id in expected.contacts_to_create(shim)["auxo_id"]}
+    links = expected.contact_links(shim)
+    truth |= {row["auxo_id"]: ("linked" if row["state"] == "existing" else "link") + ":" + row["xero_contact_id"]
+              for row in links.iter_rows(named=True)}
+    return auxo, xero, phones, truth
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--auxo", type=int, default=100_000)
     parser.add_argument("--xero", type=int, default=80_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--generator", metavar="PROFILE", help="use the data generator's contacts (tiny, demo, large)")
     args = parser.parse_args()
-    auxo, xero, phones, truth = workshop(args.auxo, args.xero)
+    if args.generator:
+        auxo, xero, phones, truth = generator_workshop(args.generator)
+    else:
+        auxo, xero, phones, truth = workshop(args.auxo, args.xero)
     print(f"{auxo.height:,} Auxo contacts × {xero.height:,} Xero contacts ({phones.height:,} phones), "
           f"{pl.thread_pool_size()} polars threads")
     times = []
@@ -138,7 +185,9 @@ def main() -> int:
         result = match_contacts(auxo, xero, phones)
         times.append(time.perf_counter() - started)
     assert result is not None
-    got = dict(result.matches.select("auxo_id", "decision").iter_rows())
+    got = {row["auxo_id"]: row["decision"] + (":" + row["xero_contact_id"] if args.generator and row["xero_contact_id"]
+                                              else "")
+           for row in result.matches.iter_rows(named=True)}
     wrong = {a: (want, got.get(a)) for a, want in truth.items() if got.get(a) != want}
     counts = dict(result.matches.group_by("decision").len().sort("decision").iter_rows())
     best = min(times)

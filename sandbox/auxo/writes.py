@@ -90,14 +90,16 @@ def sync_status(resource: str) -> ItemWrite:
 
     def write(tx: Transaction, item: Fields) -> Outcome:
         record = tx.require(resource, item.text("id"))
-        status = item.choice("sync_status", ("synced", "error", "pending"))
+        # recording a COGS journal id leaves the invoice's own status alone (it may be pending an update)
+        only_journals = item.has("cogs_journals") and not item.has("sync_status")
+        status = item.choice("sync_status", ("synced", "error", "pending"), required=not only_journals)
         xero_id = item.text("xero_id", required=False)
         _check_xero_id(record, xero_field, xero_id)
         error_fields = item.object("sync_error", required=status == "error")
         error = None
         if status == "error" and error_fields:
             error = {"code": error_fields.text("code", max_length=100), "message": error_fields.text("message", max_length=2000)}
-        updated = {**record, "sync_status": status, "sync_error": error}
+        updated = {**record, "sync_status": status, "sync_error": error} if status else dict(record)
         if xero_id:
             updated[xero_field] = xero_id
         journals = item.objects("cogs_journals", required=False)

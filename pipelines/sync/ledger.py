@@ -201,9 +201,9 @@ def pending_writebacks(con: duckdb.DuckDBPyConnection, connection_id: str) -> li
     return [row[0] for row in rows]
 
 
-def known_targets(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[str, str]:
-    """``ref -> target id`` of every document the ledger has confirmed creating."""
+def known_targets(con: duckdb.DuckDBPyConnection, connection_id: str, target: str = "xero") -> dict[str, str]:
+    """``ref -> id in target`` of every document the ledger has confirmed creating in ``target``."""
     ensure_ledger(con)
-    rows = con.execute("select ref, target_id from sync.known_targets where connection_id = ?",
-                       [connection_id]).fetchall()
+    rows = con.execute("select ref, target_id from sync.known_targets where connection_id = ? and target = ?",
+                       [connection_id, target]).fetchall()
     return dict(rows)

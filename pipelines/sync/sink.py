@@ -36,7 +36,7 @@ from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiE
 from pipelines.sync import errors, ledger
 from pipelines.sync.plan import PlannedWrite, plan_frame, resolve_refs
 from pipelines.sync.targets import Adapter, Outcome, adapter_for
-from pipelines.warehouse import fetch_one
+from pipelines.warehouse import fetch_one, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +126,12 @@ class Sink:
             (pl.col("status") == "sent") | ((pl.col("status") == "failed") & (pl.col("error_class") == errors.RETRYABLE)
                                             & pl.col("sent_at").is_not_null()))
         found = 0
-        known = ledger.known_targets(self.con, rows["connection_id"][0]) if not rows.is_empty() else {}
         for row in rows.iter_rows(named=True):
             client = self.clients.get(row["target"])
             if client is None:
                 continue
             adapter = adapter_for(row["target"], row["entity"], row["operation"])
+            known = ledger.known_targets(self.con, row["connection_id"], row["target"])
             try:
                 payload = resolve_refs(json.loads(row["payload"]), known)
                 target_id = adapter.lookup(client, payload, row["source_id"])
@@ -220,8 +220,8 @@ class Sink:
         return batches
 
     def _send_stage(self, target: str, client: Any, stage: pl.DataFrame, followups: list[str]) -> int:
-        known = ledger.known_targets(self.con, stage["connection_id"][0])
-        known.update(self._confirmed_non_creates(stage))
+        known = ledger.known_targets(self.con, stage["connection_id"][0], target)
+        known.update(self._confirmed_non_creates(stage, target))
         ready: dict[tuple[str, ...], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for row in stage.iter_rows(named=True):
             missing = [ref for ref in row["depends_on"] or [] if ref not in known]
@@ -253,14 +253,15 @@ class Sink:
                     return batches
         return batches
 
-    def _confirmed_non_creates(self, stage: pl.DataFrame) -> dict[str, str]:
-        """Dependencies may also be allocations or updates confirmed earlier (by ref)."""
+    def _confirmed_non_creates(self, stage: pl.DataFrame, target: str) -> dict[str, str]:
+        """Dependencies may also be allocations or updates confirmed earlier (by ref), in the same system:
+        an id from the other system must never fill a placeholder."""
         refs = {ref for deps in stage["depends_on"].to_list() for ref in (deps or [])}
         if not refs:
             return {}
         rows = self.con.execute(
             "select ref, arg_max(target_id, confirmed_at) from sync.write_ledger where status = 'confirmed' "
-            "and ref = any(?) group by ref", [sorted(refs)]).fetchall()
+            "and target = ? and ref = any(?) group by ref", [target, sorted(refs)]).fetchall()
         return {ref: target_id for ref, target_id in rows if target_id}
 
     def _block(self, row: dict[str, Any], missing: list[str]) -> None:
@@ -273,10 +274,19 @@ class Sink:
                 what, status, message = found
                 reasons.append(f"{what} ({status}{': ' + message if message else ''})")
             else:
-                reasons.append(f"{ref} (not planned yet)")
+                reasons.append(self._unplanned_reason(ref))
         problem = errors.blocked(f"{row['description']} waits for " + "; ".join(reasons))
         ledger.mark_problem(self.con, [row["idempotency_key"]], "blocked", problem.error_class, problem.code,
                             problem.message, problem.hint, self.run_id)
+
+    def _unplanned_reason(self, ref: str) -> str:
+        """Why a dependency has no write planned: a contact waiting in the review queue says so."""
+        if ref.startswith("contact:") and table_exists(self.con, "plans", "contact_matches"):
+            found = fetch_one(self.con, "select decision, reason from plans.contact_matches where ref = ? limit 1", [ref])
+            if found and found[0] == "review":
+                return (f"{ref} (waiting in the contact review queue, plans.contact_review: {found[1]}; "
+                        "a person links it to a Xero contact or asks for a new one)")
+        return f"{ref} (not planned yet)"
 
     def _send_batch(self, target: str, adapter: Adapter, client: Any,
                     chunk: list[tuple[dict[str, Any], dict[str, Any]]], followups: list[str]) -> bool:
@@ -328,12 +338,15 @@ class Sink:
                 continue
             spec = json.loads(row["writeback"])
             item: dict[str, Any] = {"id": spec["id"]}
-            if outcome.ok:
+            if spec.get("line_id"):
+                # a COGS journal is recorded on its invoice line; the invoice's own status is not the
+                # journal's to change, and a journal's failure is in sync.sync_errors, not on the invoice
+                if not outcome.ok:
+                    continue
+                item["cogs_journals"] = [{"line_id": spec["line_id"], "xero_journal_id": outcome.target_id}]
+            elif outcome.ok:
                 item["sync_status"] = "synced"
-                if spec.get("line_id"):
-                    item["cogs_journals"] = [{"line_id": spec["line_id"], "xero_journal_id": outcome.target_id}]
-                else:
-                    item["xero_id"] = outcome.target_id
+                item["xero_id"] = outcome.target_id
             elif outcome.problem and outcome.problem.error_class in (errors.NEEDS_PERSON, errors.HELD):
                 item["sync_status"] = "error"
                 item["sync_error"] = {"code": outcome.problem.code, "message": outcome.problem.message[:500]}
@@ -343,7 +356,7 @@ class Sink:
                 connection_id=row["connection_id"], target="auxo", entity=WRITEBACK_ENTITY, operation="update",
                 ref=f"writeback:{row['idempotency_key']}", source_id=spec["id"], business_date=row["business_date"],
                 payload={"path": f"{spec['resource']}/sync-status", "item": item},
-                description=f"record in Auxo: {row['description']} → {item['sync_status']}",
+                description=f"record in Auxo: {row['description']} → {item.get('sync_status', 'journal id')}",
                 priority=190, plan_asset="sink"))
         if not writes:
             return []

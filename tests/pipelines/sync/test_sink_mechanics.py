@@ -136,3 +136,24 @@ def test_a_changed_document_is_never_created_twice(con):
     assert len(xero.docs["Invoices"]) == 1
     row = con.execute("select status, error_message from sync.write_ledger where description like '%edited%'").fetchone()
     assert row[0] == "skipped" and "already created in Xero" in row[1]
+
+
+def test_a_document_waiting_for_a_contact_in_review_says_so(con):
+    con.execute("create schema plans")
+    con.execute("create table plans.contact_matches as select 'contact:Eve' as ref, 'review' as decision, "
+                "'same name as an existing Xero contact, but no phone or email in common' as reason")
+    Sink(con, xero=FakeXero(), auxo=FakeAuxo()).run(plan_frame([invoice("I7", "Eve")]))
+    status, message = con.execute(
+        "select status, error_message from sync.write_ledger where description = 'Invoice I7'").fetchall()[0]
+    assert status == "blocked" and "contact review queue" in message and "no phone or email in common" in message
+
+
+def test_an_id_from_the_other_system_never_fills_a_placeholder(con):
+    # an Auxo write under the same ref as the Xero contact (its result is an Auxo id)
+    auxo_link = PlannedWrite("c1", "auxo", "contact_link", "update", "contact:Ann", "Ann", None,
+                             {"path": "customers/xero-updates", "item": {"id": "Ann"}}, "Link Ann", priority=120)
+    xero, auxo = FakeXero(), FakeAuxo()
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann")]))
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([auxo_link]))  # confirmed after the Xero contact
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    assert xero.docs["Invoices"][0]["Contact"]["ContactID"] == xero.docs["Contacts"][0]["ContactID"] != "Ann"

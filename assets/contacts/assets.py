@@ -83,7 +83,7 @@ def contact_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                                  pull_from_xero=settings.sync.contacts.pull_edits_from_xero)
         changes = _validated(ContactChangeModel, plan.changes, "plans.contact_changes")
         frame = plan_frame(plan.writes)
-        store_plan(con, SYNC_PLAN_NAME, frame)
+        store_plan(con, SYNC_PLAN_NAME, frame, connection_id=connection_id)
         new_decisions = tables.write_sync_state(con, connection_id, changes, plan.baseline, context.run.run_id)
     not_synced = plan.pairs.filter(pl.col("sync_note").is_not_null())
     return dg.MaterializeResult(metadata={

@@ -59,7 +59,7 @@ def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappi
                                          "nothing was stored. The failure cases below say which rows.",
                              metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
         frame = plan_frame(plan.writes)
-        store_plan(con, name, frame, first, last)
+        store_plan(con, name, frame, first, last, connection_id=connection.id())
         findings = tables.store_findings(con, name, plan.findings, first, last)
     return dg.MaterializeResult(metadata={
         **plan_metadata(frame, name),

@@ -46,9 +46,10 @@ def _planned(plan_of: Callable[[], MoneyPlan], name: str) -> MoneyPlan:
                          metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
 
 
-def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | None) -> dict[str, object]:
+def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | None,
+           connection_id: str) -> dict[str, object]:
     frame = plan_frame(plan.writes)
-    store_plan(con, name, frame, first, last)
+    store_plan(con, name, frame, first, last, connection_id=connection_id)
     findings = findings_frame(plan.findings, name)
     store_findings(con, name, findings, first, last)
     metadata = plan_metadata(frame, name)
@@ -73,7 +74,7 @@ def _dated(name: str, planner: Callable[[Books, Mappings, Window], MoneyPlan], d
         with warehouse.connect() as con:
             books = load_books(con, connection.id())
             plan = _planned(lambda: planner(books, settings, Window(first, last)), name)
-            metadata = _store(con, name, plan, first, last)
+            metadata = _store(con, name, plan, first, last, connection.id())
         return dg.MaterializeResult(metadata=metadata)
 
     return plan_asset
@@ -105,7 +106,7 @@ def xero_changes_to_auxo(warehouse: WarehouseResource, connection: ConnectionRes
     with warehouse.connect() as con:
         books = load_books(con, connection.id())
         plan = _planned(lambda: xero_changes.plan_xero_changes(books), xero_changes.PLAN_ASSET)
-        metadata = _store(con, xero_changes.PLAN_ASSET, plan, None, None)
+        metadata = _store(con, xero_changes.PLAN_ASSET, plan, None, None, connection.id())
     return dg.MaterializeResult(metadata=metadata)
 
 

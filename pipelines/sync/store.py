@@ -28,17 +28,22 @@ def ensure_plan_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def store_plan(con: duckdb.DuckDBPyConnection, plan_asset: str, plan: pl.DataFrame,
-               first: date | None = None, last: date | None = None) -> int:
-    """Replace ``plan_asset``'s rows for ``[first, last]`` (all its rows when no dates) with ``plan``."""
+               first: date | None = None, last: date | None = None, *, connection_id: str) -> int:
+    """Replace ``plan_asset``'s rows of ``connection_id`` for ``[first, last]`` (all its rows when no dates)
+    with ``plan``; other connections' plans sharing the warehouse are left alone."""
     ensure_plan_table(con)
     plan = PlanModel.validate(plan.with_columns(pl.lit(plan_asset).alias("plan_asset")), lazy=True)
+    strangers = set(plan["connection_id"].unique().to_list()) - {connection_id}
+    if strangers:
+        raise ValueError(f"plan {plan_asset} for connection {connection_id!r} holds rows of {sorted(strangers)}")
     con.execute("BEGIN TRANSACTION")
     try:
         if first is None:
-            con.execute("delete from plans.write_plan where plan_asset = ?", [plan_asset])
+            con.execute("delete from plans.write_plan where plan_asset = ? and connection_id = ?",
+                        [plan_asset, connection_id])
         else:
-            con.execute("delete from plans.write_plan where plan_asset = ? and business_date between ? and ?",
-                        [plan_asset, first, last or first])
+            con.execute("delete from plans.write_plan where plan_asset = ? and connection_id = ? "
+                        "and business_date between ? and ?", [plan_asset, connection_id, first, last or first])
         if not plan.is_empty():
             con.execute("insert into plans.write_plan by name select * from plan")
         con.execute("COMMIT")

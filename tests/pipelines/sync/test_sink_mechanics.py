@@ -157,3 +157,16 @@ def test_an_id_from_the_other_system_never_fills_a_placeholder(con):
     Sink(con, xero=xero, auxo=auxo).run(plan_frame([auxo_link]))  # confirmed after the Xero contact
     Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     assert xero.docs["Invoices"][0]["Contact"]["ContactID"] == xero.docs["Contacts"][0]["ContactID"] != "Ann"
+
+
+def test_a_plan_replaces_only_its_own_connections_rows(con):
+    from pipelines.sync.store import load_plan, store_plan
+
+    other = PlannedWrite("c2", "xero", "contact", "create", "contact:Zed", "Zed", None, {"Name": "Zed"}, "Contact Zed")
+    store_plan(con, "contact_sync", plan_frame([other]), connection_id="c2")
+    store_plan(con, "contact_sync", plan_frame([contact("Ann")]), connection_id="c1")
+    store_plan(con, "contact_sync", plan_frame([contact("Bob")]), connection_id="c1")
+    stored = load_plan(con, DAY, DAY)
+    assert sorted(stored["ref"].to_list()) == ["contact:Bob", "contact:Zed"]
+    with pytest.raises(ValueError, match="holds rows of"):
+        store_plan(con, "contact_sync", plan_frame([other]), connection_id="c1")

@@ -13,7 +13,7 @@ import polars as pl
 
 from sandbox.auxo.store import KEY_FIELDS, REF_FIELDS
 from sandbox.generator.cents import money, quantity
-from sandbox.generator.documents import line_id
+from sandbox.generator.documents import describe_lines, line_id
 from sandbox.generator.timeline import local_date, timestamp, us_to_text
 from sandbox.generator.workshop import Workshop
 
@@ -117,7 +117,7 @@ def _line_struct() -> pl.Expr:
 
 
 def invoices(w: Workshop) -> pl.DataFrame:
-    lines = w.lines.group_by("invoice_idx", maintain_order=True).agg(lines=_line_struct())
+    lines = describe_lines(w.lines, w.parts).group_by("invoice_idx", maintain_order=True).agg(lines=_line_struct())
     frame = w.invoices.join(lines, left_on="idx", right_on="invoice_idx", how="left", maintain_order="left").join(
         w.jobs.select(pl.col("invoice_idx").alias("idx"), job_id="id"), on="idx", how="left", maintain_order="left").join(
         w.vehicles.select(vehicle_idx="idx", registration="registration", vehicle_id="id"), on="vehicle_idx", how="left",

@@ -23,6 +23,9 @@ QTY = 10_000
 MINUTE = 60_000_000
 LABOUR_RATE = 13_000  # cents per hour, GST-exclusive
 KINDS = ("labour", "part", "sundry", "freight", "discount")
+SUPPLIES = ("stock", "job_po", "direct")
+LINE_KIND, SUPPLY = pl.Enum(KINDS), pl.Enum(SUPPLIES)  # small categorical columns, not 10M strings
+ADDED_AFTER_SYNC = "Additional consumables (added after sync)"
 PATTERNS = ("counter", "account", "part", "unpaid")
 
 
@@ -145,16 +148,14 @@ def invoice_lines(invoices: pl.DataFrame, parts: pl.DataFrame, seed: int) -> pl.
     includes = invoices["inclusive"].to_numpy()[invoice] & (kind_no <= 2)
     unit = np.where(includes, cents.div_round(price * 11, 10), price)
     amount, gst, total = cents.line_amounts(qty, unit, includes)
-    descriptions = pl.Series(["Labour", "", "Workshop consumables", "Freight", "Discount"]).gather(kind_no)
     lines = pl.DataFrame({
-        "invoice_idx": invoice, "kind_no": kind_no, "ordinal": ordinal, "kind": pl.Series(KINDS).gather(kind_no),
-        "part_idx": pl.Series(part).replace(-1, None),
-        "supply": pl.Series([None, "stock", "job_po", "direct"], dtype=pl.String).gather(supply_code),
+        "invoice_idx": invoice, "kind_no": kind_no, "ordinal": ordinal,
+        "kind": pl.Series(KINDS, dtype=LINE_KIND).gather(kind_no), "part_idx": pl.Series(part).replace(-1, None),
+        "supply": pl.Series([None, *SUPPLIES], dtype=SUPPLY).gather(supply_code),
         "quantity": qty, "unit_price": unit, "includes_gst": includes, "line_amount": amount, "gst": gst,
         "line_total": total, "added_after_sync": np.zeros(n, bool),
-    }).with_columns(description=pl.when(pl.col("kind_no") == 1)
-                    .then(parts["description"].gather(np.maximum(part, 0))).otherwise(descriptions))
-    lines = pl.concat([lines, _line_added_after_sync(invoices)], how="diagonal_relaxed")
+    })
+    lines = pl.concat([lines, _line_added_after_sync(invoices)])
     return lines.with_columns(idx=pl.int_range(pl.len()))
 
 
@@ -171,10 +172,20 @@ def _line_added_after_sync(invoices: pl.DataFrame) -> pl.DataFrame:
     unit = np.where(includes, 2_200, 2_000)
     amount, gst, total = cents.line_amounts(np.full(edited.height, QTY), unit, includes)
     return edited.select(
-        invoice_idx="idx", kind_no=pl.lit(2, pl.Int64), ordinal=pl.lit(99, pl.Int64), kind=pl.lit("sundry"), part_idx=pl.lit(None, pl.Int64), supply=pl.lit(None, pl.String),
+        invoice_idx="idx", kind_no=pl.lit(2, pl.Int64), ordinal=pl.lit(99, pl.Int64),
+        kind=pl.lit("sundry", LINE_KIND), part_idx=pl.lit(None, pl.Int64), supply=pl.lit(None, SUPPLY),
         quantity=pl.lit(QTY, pl.Int64), unit_price=pl.Series(unit), includes_gst=pl.Series(includes),
         line_amount=pl.Series(amount), gst=pl.Series(gst), line_total=pl.Series(total),
-        description=pl.lit("Additional consumables (added after sync)"), added_after_sync=pl.lit(True))
+        added_after_sync=pl.lit(True))
+
+
+def describe_lines(lines: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
+    """Lines with their ``description`` (added where a description is shown: millions of copies
+    of part names are not worth holding while generating)."""
+    by_kind = pl.Series(["Labour", "", "Workshop consumables", "Freight", "Discount"]).gather(lines["kind_no"])
+    of_part = parts["description"].gather(lines["part_idx"].fill_null(0))
+    return lines.with_columns(description=pl.when(pl.col("added_after_sync")).then(pl.lit(ADDED_AFTER_SYNC))
+                              .when(pl.col("kind_no") == 1).then(of_part).otherwise(by_kind))
 
 
 def invoice_totals(lines: pl.DataFrame, invoice_count: int) -> pl.DataFrame:

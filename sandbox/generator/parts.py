@@ -115,8 +115,20 @@ def _weighted_averages(base_cost: np.ndarray, ordered: pl.DataFrame) -> tuple[np
 
 
 def cost_at(history: pl.DataFrame, moments: pl.DataFrame) -> pl.Series:
-    """The average cost of ``moments.part_idx`` at ``moments.t_us`` (latest entry at or before it)."""
-    left = moments.select("part_idx", "t_us").with_row_index("row").sort("t_us")
-    right = history.select("part_idx", t_us="effective_us", cost="average_cost").sort("t_us")
-    joined = left.join_asof(right, on="t_us", by="part_idx", strategy="backward", check_sortedness=False).sort("row")
-    return joined["cost"]
+    """The average cost of ``moments.part_idx`` at ``moments.t_us`` (latest entry at or before it).
+
+    Entries keyed by (part, time) in one sorted uint64 array; a binary search per moment finds the
+    last entry at or before it, which is the part's own (every part has an opening entry before
+    anything happens to it).
+    """
+    start = int(min(history["effective_us"].min(), moments["t_us"].min() if moments.height else 0))
+
+    def keys(part: pl.Series, t: pl.Series) -> np.ndarray:
+        return (part.to_numpy().astype(np.uint64) << np.uint64(48)) + (t.to_numpy() - start).astype(np.uint64)
+
+    history_keys = keys(history["part_idx"], history["effective_us"])
+    order = np.argsort(history_keys, kind="stable")
+    found = order[np.searchsorted(history_keys[order], keys(moments["part_idx"], moments["t_us"]), side="right") - 1]
+    if moments.height and not np.array_equal(history["part_idx"].to_numpy()[found], moments["part_idx"].to_numpy()):
+        raise ValueError("a moment before its part's opening cost entry")
+    return pl.Series("cost", history["average_cost"].to_numpy()[found])

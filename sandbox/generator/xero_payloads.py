@@ -16,6 +16,7 @@ import polars as pl
 
 from sandbox.auxo.money import format_money
 from sandbox.generator.cents import money, quantity
+from sandbox.generator.documents import describe_lines
 from sandbox.generator.timeline import local_date, timestamp, us_to_text
 from sandbox.generator.workshop import Workshop
 
@@ -70,8 +71,8 @@ def invoices(w: Workshop) -> list[dict[str, Any]]:
     """Synced invoices as they are in Xero (edited, voided or paid there during the window where
     planted), and the invoice made in Xero whose number clashes with an Auxo one."""
     synced = w.invoices.filter(pl.col("synced"))
-    lines = w.lines.filter(~pl.col("added_after_sync")).join(
-        synced.select(invoice_idx="idx", inclusive="inclusive"), on="invoice_idx").group_by(
+    lines = describe_lines(w.lines.filter(~pl.col("added_after_sync")).join(
+        synced.select(invoice_idx="idx", inclusive="inclusive"), on="invoice_idx"), w.parts).group_by(
         "invoice_idx", maintain_order=True).agg(LineItems=_xero_lines(w.lines))
     actions = {row["action"]: row for row in w.xero_actions.iter_rows(named=True)}
     frame = synced.join(lines, left_on="idx", right_on="invoice_idx", how="left", maintain_order="left").join(
@@ -223,7 +224,7 @@ def payments(w: Workshop) -> list[dict[str, Any]]:
 
 def manual_journals(w: Workshop) -> list[dict[str, Any]]:
     """Posted COGS journals (one per part line) and stock adjustment journals."""
-    cogs = w.lines.filter(pl.col("xero_cogs_journal_id").is_not_null()).join(
+    cogs = describe_lines(w.lines.filter(pl.col("xero_cogs_journal_id").is_not_null()), w.parts).join(
         w.invoices.select(invoice_idx="idx", number="number", invoice_date="invoice_date", synced_us="synced_us"),
         on="invoice_idx")
     out = []

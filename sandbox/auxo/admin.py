@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from sandbox.auxo import actions
 from sandbox.auxo.fields import Fields
+from sandbox.auxo.routes import error_response
 from sandbox.auxo.rules import RuleError
 from sandbox.auxo.seeding import seed_records
 from sandbox.auxo.store import Store, Transaction, dumps, reset, timestamp_to_us, us_to_timestamp
@@ -28,9 +29,7 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(dumps({"data": data}), status_code=status, media_type="application/json")
 
 
-def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return Response(dumps(body), status_code=status, media_type="application/json")
+_error = error_response  # the API's error shape, on the admin surface too
 
 
 async def _body(request: Request) -> Any:
@@ -113,7 +112,9 @@ async def clock(request: Request) -> Response:
 
 async def faults(request: Request) -> Response:
     fault_store: FaultStore = request.app.state.faults
-    if request.method == "PUT":
+    if request.method == "DELETE":
+        fault_store.clear()
+    elif request.method == "PUT":
         try:
             config = fault_store.set(FaultConfig(**(await _body(request))))
         except (TypeError, ValueError) as exc:
@@ -158,7 +159,7 @@ def admin_routes() -> list[Route]:
     routes = [
         Route("/admin", summary, methods=["GET"]),
         Route("/admin/clock", clock, methods=["GET", "PUT"]),
-        Route("/admin/faults", faults, methods=["GET", "PUT"]),
+        Route("/admin/faults", faults, methods=["GET", "PUT", "DELETE"]),
         Route("/admin/requests", requests_log, methods=["GET", "DELETE"]),
         Route("/admin/reset", reset_state, methods=["POST"]),
         Route("/admin/seed", seed, methods=["POST"]),

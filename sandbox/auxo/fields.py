@@ -99,10 +99,13 @@ class Fields:
         value = self._get(field, required and default is None)
         if value is None:
             return default.isoformat() if default else None
+        problem = invalid(self._name(field), f"{self._name(field)} must be a date YYYY-MM-DD")
+        if not isinstance(value, str) or len(value) != 10:
+            raise problem
         try:
-            return date.fromisoformat(value).isoformat() if isinstance(value, str) and len(value) == 10 else _bad()
+            return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise invalid(self._name(field), f"{self._name(field)} must be a date YYYY-MM-DD") from None
+            raise problem from None
 
     def timestamp(self, field: str, *, required: bool = True) -> str | None:
         value = self._get(field, required)
@@ -124,7 +127,3 @@ class Fields:
     def object(self, field: str, *, required: bool = True) -> Fields | None:
         value = self._get(field, required)
         return None if value is None else Fields(value, self._name(field))
-
-
-def _bad() -> str:
-    raise ValueError

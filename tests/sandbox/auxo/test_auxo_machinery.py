@@ -27,6 +27,10 @@ def test_faults_apply_to_the_api_in_its_error_shape_never_to_admin(api, admin) -
     assert api.get("/customers").json()["error"]["code"] == "unavailable"
     assert api.get("/customers").json()["error"]["code"] == "internal_error"
     assert api.get("/customers").status_code == 200
+    admin.do("PUT", "/faults", {"shares": {"503": 1.0}})
+    assert api.get("/customers").status_code == 503
+    assert admin.do("DELETE", "/faults")["shares"] == {}
+    assert api.get("/customers").status_code == 200
 
 
 def test_a_dropped_response_still_commits_and_a_keyed_retry_replays(api, admin) -> None:

@@ -7,7 +7,8 @@ resource) both stop at the ledger: every write is recorded as ``planned`` for re
 sent.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import dagster as dg
 import polars as pl
@@ -16,6 +17,7 @@ from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL
 from assets.resources import AuxoApiResource, ConnectionResource, WarehouseResource, XeroApiResource
+from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiError
 from pipelines.sync import ledger
 from pipelines.sync.sink import LockDates, Sink, SinkReport
 from pipelines.sync.store import load_plan
@@ -23,6 +25,9 @@ from pipelines.xero.dates import convert_dates
 
 XERO_WRITES = dg.AssetKey(["sync", "xero_writes"])
 AUXO_WRITES = dg.AssetKey(["sync", "auxo_writes"])
+# the chart of accounts the writes post to: its blocking check (mapped_accounts_active_in_xero) gates the sink
+XERO_CHART = [dg.AssetKey(["staging", "xero_accounts"]), dg.AssetKey(["staging", "xero_tax_rates"])]
+RUNBOOK = "docs/runbook.md"
 
 
 class SyncModeResource(dg.ConfigurableResource):
@@ -42,7 +47,52 @@ def lock_dates_from(organisation: dict) -> LockDates:
                      end_of_year=as_date(converted.get("EndOfYearLockDate")))
 
 
-def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None) -> dict[str, object]:
+def explain_failure(exc: BaseException, system: str) -> dg.Failure | None:
+    """A step failure that names the cause and what to do, for the failures a person can act on."""
+    again = "Then run the day again: nothing already written is written twice."
+    if isinstance(exc, AuthError):
+        return dg.Failure(description=f"{system} refused the connection's credentials ({exc}). Reconnect it "
+                                      f"({RUNBOOK}, 'Connecting Xero and Auxo'). {again}")
+    if isinstance(exc, DailyLimitReached):
+        return dg.Failure(description=f"Xero's calls for the day are used up ({exc}). Nothing was lost: what was "
+                                      "not sent stays planned in sync.write_ledger, and the first run after midnight "
+                                      "UTC sends it (the retry sensor launches it).")
+    if isinstance(exc, RetryableApiError):
+        return dg.Failure(description=f"{system} could not be reached, even after retrying ({exc}). Nothing was "
+                                      f"lost: unconfirmed writes stay in sync.write_ledger. {again}")
+    if isinstance(exc, ApiError):
+        return dg.Failure(description=f"{system} answered in a way the sync does not understand ({exc}). Check "
+                                      f"{system}'s status and the connection settings. {again}")
+    if isinstance(exc, RuntimeError) and "held by another process" in str(exc):
+        return dg.Failure(description=f"{exc}. {again}")
+    return None
+
+
+@contextmanager
+def explained(system: str) -> Iterator[None]:
+    """Re-raise a failure a person can act on as one that says what to do (see :func:`explain_failure`)."""
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except Exception as exc:
+        failure = explain_failure(exc, system)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def _by_plan(con, keys: list[str]) -> pl.DataFrame:
+    """Per plan asset, how many of its writes in this run ended in each status (the plan -> ledger link)."""
+    rows = ledger.load(con, keys)
+    if rows.is_empty():
+        return pl.DataFrame()
+    return (rows.with_columns(pl.col("plan_asset").fill_null("-")).group_by("plan_asset", "status").len()
+            .pivot(on="status", index="plan_asset", values="len").fill_null(0).sort("plan_asset"))
+
+
+def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None,
+                     keys: list[str] | None = None) -> dict[str, object]:
     problems = con.sql(
         "select business_date, entity, description, status, error_class, error_message, error_hint "
         "from sync.sync_errors where run_id = ? order by business_date, entity", params=[run_id]).pl()
@@ -58,8 +108,15 @@ def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None
         "batches_sent": report.sent_batches,
         "api_calls": dg.MetadataValue.json(report.calls),
         "problems": markdown_table(problems),
+        "writes_by_plan": markdown_table(_by_plan(con, keys or [])),
         "ledger_sql": dg.MetadataValue.md(
-            f"```sql\nselect * from sync.write_ledger where run_id = '{run_id}';\n```"),
+            f"```sql\nselect * from sync.write_ledger where run_id = '{run_id}';\n"
+            "-- each plan row and what became of it:\n"
+            "select p.plan_asset, p.description, l.status, l.target_id, l.error_message\n"
+            "  from plans.write_plan p join sync.write_ledger l using (idempotency_key)\n"
+            f"  where l.run_id = '{run_id}';\n"
+            "-- what did not sync, and why (after recon/views):\n"
+            "select * from recon.unsynced_documents order by business_date;\n```"),
     }
     if report.stopped_reason:
         metadata["stopped"] = report.stopped_reason
@@ -72,24 +129,26 @@ def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None
 def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The two sink assets, downstream of every plan asset."""
 
-    @dg.asset(key=XERO_WRITES, deps=list(plan_keys), partitions_def=daily_partitions, backfill_policy=single_run,
-              pool=WRITER_POOL, group_name="sync", kinds={"xero"},
+    @dg.asset(key=XERO_WRITES, deps=[*plan_keys, *XERO_CHART], partitions_def=daily_partitions,
+              backfill_policy=single_run, pool=WRITER_POOL, group_name="sync", kinds={"xero"},
               description="Writes the day's planned changes to Xero through sync.write_ledger: contacts, invoices, "
                           "credit notes, payments, deposits, bills and journals, each exactly once. Failures are "
-                          "recorded with a reason (sync.sync_errors) and the rest still syncs.")
+                          "recorded with a reason (sync.sync_errors) and the rest still syncs. Waits for the check "
+                          "that every mapped account is active in Xero, and does not run when it fails.")
     def xero_writes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, xero: XeroApiResource,
                     connection: ConnectionResource, sync_mode: SyncModeResource) -> dg.MaterializeResult:
         first, last = window_dates(context)
         client = None if sync_mode.dry_run else xero.client()
         try:
-            with warehouse.connect() as con:
+            with explained("Xero"), warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="xero").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
                 sink = Sink(con, xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
                             progress=context.log.info)
                 report = sink.run(plan)
-                metadata = _report_metadata(report, con, context.run.run_id, client.budget if client else None)
+                metadata = _report_metadata(report, con, context.run.run_id, client.budget if client else None,
+                                            plan["idempotency_key"].to_list())
         finally:
             if client is not None:
                 client.close()
@@ -105,13 +164,15 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
         first, last = window_dates(context)
         client = None if sync_mode.dry_run else auxo.client()
         try:
-            with warehouse.connect() as con:
+            with explained("Auxo"), warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="auxo").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
                 sink = Sink(con, auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             progress=context.log.info)
-                report = sink.run(plan, pending_keys=ledger.pending_writebacks(con, connection.id()))
-                metadata = _report_metadata(report, con, context.run.run_id, None)
+                pending = ledger.pending_writebacks(con, connection.id())
+                report = sink.run(plan, pending_keys=pending)
+                metadata = _report_metadata(report, con, context.run.run_id, None,
+                                            [*plan["idempotency_key"].to_list(), *pending])
         finally:
             if client is not None:
                 client.close()

@@ -1,5 +1,215 @@
-"""Sensors that keep the books in step between the nightly runs."""
+"""Sensors that keep the books in step between the nightly runs.
+
+- ``retry_failed_writes`` (every 10 minutes): re-runs the days whose writes are waiting for another
+  try — temporary API failures (429, 5xx, timeouts) under the attempt limit, writes left
+  ``planned`` when Xero's daily call limit stopped a run (once the UTC day has turned), writes left
+  ``sent`` by a run that died, and writes held by a lock date that has since moved before them.
+  The days go into one run (a range, like a backfill).
+- ``xero_changes_between_runs`` (every 15 minutes): asks Xero whether anything changed since the
+  last extraction — invoices (payments, credits, edits and voids touch them), credit notes,
+  contacts, manual journals: four calls — and if so runs today's partition, which brings those
+  changes into Auxo and reconciles.
+
+Both launch the ``sync_day`` job, never while another sync run is queued or running (runs would
+only wait for the warehouse), and name each request with a run key, so the same failures or the
+same Xero change never launch two runs. Both start stopped: turn them on in the UI (Automation),
+with the nightly schedule.
+"""
+
+import hashlib
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-SENSORS: list[dg.SensorDefinition] = []
+from assets.jobs import sync_day
+from assets.partitions import TIMEZONE
+from assets.resources import ConnectionResource, WarehouseResource, XeroApiResource
+from pipelines import warehouse
+from pipelines.xero.dates import convert_dates
+
+RETRY_SENSOR = "retry_failed_writes"
+XERO_CHANGES_SENSOR = "xero_changes_between_runs"
+LAUNCHED_BY = "auxo-xero/launched-by"
+MAX_ATTEMPTS = 5  # a temporary failure that keeps failing is left to a person (recon.unsynced_documents)
+STUCK_AFTER = timedelta(minutes=10)  # a write 'sent' this long ago with no answer belongs to a dead run
+WAREHOUSE_WAIT_SECONDS = 5.0
+IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+# Xero collections whose UpdatedDateUTC moves when a person acts in Xero
+PROBED = (("Invoices", "Invoices"), ("CreditNotes", "CreditNotes"), ("Contacts", "Contacts"),
+          ("ManualJournals", "ManualJournals"))
+STAGED_XERO = ("xero_invoices", "xero_credit_notes", "xero_contacts", "xero_manual_journals", "xero_payments",
+               "xero_prepayments")
+
+
+def sync_runs_in_progress(instance: dg.DagsterInstance) -> int:
+    return len(instance.get_run_records(dg.RunsFilter(job_name=sync_day.name, statuses=IN_PROGRESS), limit=5))
+
+
+@dataclass(frozen=True)
+class Retry:
+    """The writes to try again: their days, and a fingerprint of their state (the run key)."""
+
+    first: date | None
+    last: date | None
+    writes: int
+    undated: int
+    fingerprint: str
+    reasons: dict[str, int]
+
+
+RETRY_SQL = """
+with lock as (
+    select max(greatest(coalesce(period_lock_date, date '0001-01-01'),
+                        coalesce(end_of_year_lock_date, date '0001-01-01'))) as lock_date
+    from staging.xero_organisation where connection_id = $connection)
+select l.business_date, l.idempotency_key, l.status, l.attempts,
+       case when l.status = 'failed' then 'temporary failure'
+            when l.status = 'planned' then 'stopped by the daily limit'
+            when l.status = 'sent' then 'sent, answer lost'
+            else 'lock date moved' end as reason
+from sync.write_ledger l, lock
+where l.connection_id = $connection and (
+    (l.status = 'failed' and l.error_class = 'retryable' and l.attempts < $max_attempts)
+ or (l.status = 'planned' and l.error_class = 'daily_limit' and cast(l.updated_at as date) < $today_utc)
+ or (l.status = 'sent' and l.updated_at < $stuck_before)
+ or (l.status = 'held' and l.business_date > coalesce(lock.lock_date, date '0001-01-01')))
+"""
+
+
+def writes_to_retry(con, connection_id: str, now: datetime) -> Retry | None:
+    """What the retry sensor would re-run now, from ``sync.write_ledger`` (None: nothing)."""
+    if not warehouse.table_exists(con, "sync", "write_ledger"):
+        return None
+    sql = RETRY_SQL
+    if not warehouse.table_exists(con, "staging", "xero_organisation"):
+        sql = sql.replace("from staging.xero_organisation where connection_id = $connection",
+                          "where $connection is not null")
+        sql = sql.replace("coalesce(period_lock_date, date '0001-01-01')", "date '0001-01-01'")
+        sql = sql.replace("coalesce(end_of_year_lock_date, date '0001-01-01')", "date '0001-01-01'")
+    rows = con.execute(sql, {"connection": connection_id, "max_attempts": MAX_ATTEMPTS,
+                             "today_utc": now.astimezone(UTC).date(),
+                             "stuck_before": now - STUCK_AFTER}).fetchall()
+    if not rows:
+        return None
+    days = sorted(d for d, *_ in rows if d is not None)
+    reasons: dict[str, int] = {}
+    for *_, reason in rows:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    state = "|".join(sorted(f"{key}:{status}:{attempts}" for _, key, status, attempts, _ in rows))
+    return Retry(first=days[0] if days else None, last=days[-1] if days else None, writes=len(rows),
+                 undated=len(rows) - len(days), fingerprint=hashlib.sha256(state.encode()).hexdigest()[:16],
+                 reasons=reasons)
+
+
+def today_in_organisation(now: datetime) -> date:
+    return now.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+def retry_request(retry: Retry, now: datetime) -> dg.RunRequest:
+    """One run for every day with writes to retry (a range, as a backfill); today when none is dated."""
+    first = retry.first or today_in_organisation(now)
+    last = retry.last or first
+    tags = {LAUNCHED_BY: RETRY_SENSOR}
+    if first == last:
+        return dg.RunRequest(run_key=f"retry:{first}:{retry.fingerprint}", partition_key=first.isoformat(),
+                             tags=tags)
+    tags |= {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(), ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}
+    return dg.RunRequest(run_key=f"retry:{first}..{last}:{retry.fingerprint}", tags=tags)
+
+
+@dg.sensor(name=RETRY_SENSOR, job=sync_day, minimum_interval_seconds=600,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 10 minutes: re-runs the days whose writes wait for another try — temporary API "
+                       "failures (up to 5 attempts), writes stopped by Xero's daily limit (after midnight UTC), "
+                       "writes left 'sent' by a run that died, and writes held by a lock date that has moved. One "
+                       "run covers all those days; never while another sync run is queued or running.")
+def retry_failed_writes(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
+                        connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    if sync_runs_in_progress(context.instance):
+        return dg.SkipReason("a sync run is queued or running; its own sinks retry what is due")
+    path = warehouse.database_path()
+    if not path.exists():
+        return dg.SkipReason("no warehouse yet: no day has been synced")
+    now = datetime.now(UTC)
+    try:
+        with _read_only(path) as con:
+            retry = writes_to_retry(con, connection.id(), now)
+    except RuntimeError as exc:  # another process holds the warehouse for writing
+        return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    if retry is None:
+        return dg.SkipReason("no write waits for another try")
+    request = retry_request(retry, now)
+    context.log.info(f"re-running {request.run_key}: {retry.writes} writes ({retry.reasons})")
+    return request
+
+
+def _read_only(path: Path) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A short read-only look at the warehouse, never held across ticks."""
+    return warehouse.connect(path, read_only=True, wait_seconds=WAREHOUSE_WAIT_SECONDS)
+
+
+def last_extracted_change(con, connection_id: str) -> datetime | None:
+    """The newest ``UpdatedDateUTC`` of Xero's documents in staging: what the last extraction saw."""
+    parts = [f"select max(updated_at) as m from staging.{table} where connection_id = $connection"
+             for table in STAGED_XERO if warehouse.table_exists(con, "staging", table)]
+    if not parts:
+        return None
+    rows = con.execute(f"select max(m) from ({' union all '.join(parts)})", {"connection": connection_id}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def newest_xero_change(client, since: datetime) -> datetime | None:
+    """The newest ``UpdatedDateUTC`` Xero reports after ``since`` (one page per probed collection)."""
+    newest: datetime | None = None
+    for endpoint, collection in PROBED:
+        body = client.get(endpoint, params={"page": 1, "pageSize": 100}, modified_since=since)
+        for record in convert_dates((body or {}).get(collection, [])):  # type: ignore[union-attr]
+            stamp = record.get("UpdatedDateUTC")
+            if isinstance(stamp, datetime) and stamp > since and (newest is None or stamp > newest):
+                newest = stamp
+    return newest
+
+
+@dg.sensor(name=XERO_CHANGES_SENSOR, job=sync_day, minimum_interval_seconds=900,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 15 minutes: asks Xero (4 calls) whether invoices, credit notes, contacts or manual "
+                       "journals changed since the last extraction; if so runs today's partition, which brings "
+                       "payments, credits, edits and voids made in Xero into Auxo and reconciles. Never while "
+                       "another sync run is queued or running.")
+def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
+                              xero: XeroApiResource, connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    if sync_runs_in_progress(context.instance):
+        return dg.SkipReason("a sync run is queued or running; it reads Xero's changes itself")
+    path = warehouse.database_path()
+    if not path.exists():
+        return dg.SkipReason("no warehouse yet: sync a day first")
+    try:
+        with _read_only(path) as con:
+            since = last_extracted_change(con, connection.id())
+    except RuntimeError as exc:
+        return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    if since is None:
+        return dg.SkipReason("Xero has not been extracted yet: sync a day first")
+    if context.cursor and datetime.fromisoformat(context.cursor) > since:
+        since = datetime.fromisoformat(context.cursor)  # that change already launched a run
+    client = xero.client()
+    try:
+        newest = newest_xero_change(client, since)
+    finally:
+        client.close()
+    if newest is None:
+        return dg.SkipReason(f"nothing changed in Xero since {since.isoformat()}")
+    context.update_cursor(newest.isoformat())
+    today = today_in_organisation(datetime.now(UTC)).isoformat()
+    return dg.RunRequest(run_key=f"xero-changes:{newest.isoformat()}", partition_key=today,
+                         tags={LAUNCHED_BY: XERO_CHANGES_SENSOR})
+
+
+SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs]

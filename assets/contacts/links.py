@@ -14,14 +14,7 @@ import polars as pl
 
 from assets.contacts.matching import ACTIVE, resolve_merges
 from pipelines import warehouse
-
-
-def contact_ref(kind: str, auxo_id: str) -> str:
-    """The plan ref of an Auxo contact: ``contact:customer:<id>`` or ``contact:supplier:<id>``."""
-    if kind not in ("customer", "supplier"):
-        raise ValueError(f"contact kind must be customer or supplier, not {kind!r}")
-    return f"contact:{kind}:{auxo_id}"
-
+from pipelines.sync.refs import contact_ref  # noqa: F401 - plans import it from here, beside contact_links
 
 LINK_SCHEMA = {"connection_id": pl.String, "kind": pl.String, "auxo_id": pl.String, "ref": pl.String,
                "xero_contact_id": pl.String, "link_source": pl.String}

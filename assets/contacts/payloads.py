@@ -16,6 +16,7 @@ from typing import Any
 from assets.contacts.links import contact_ref
 from mappings.loader import ContactField
 from pipelines.sync.plan import PlannedWrite
+from pipelines.sync.refs import auxo_record_ref
 
 XERO_PRIORITY = 10
 AUXO_PRIORITY = 120
@@ -96,15 +97,6 @@ def auxo_changes(values: Values, current_addresses: Sequence[Mapping[str, Any]])
     if touched:
         changes["addresses"] = addresses
     return changes
-
-
-def auxo_record_ref(kind: str, auxo_id: str) -> str:
-    """The ref of a write to the Auxo record itself: ``auxo:contact:<kind>:<id>``.
-
-    Kept apart from ``contact_ref`` (which names the *Xero* contact): the sink fills a ``$ref``
-    from any confirmed write of that ref, and an Auxo write's result is the Auxo id.
-    """
-    return "auxo:" + contact_ref(kind, auxo_id)
 
 
 def _who(kind: str, auxo_id: str, name: str | None) -> str:

@@ -20,13 +20,10 @@ from assets.inventory.inputs import AdjustmentInputs, Window
 from assets.inventory.journals import JOURNAL_SCHEMA, InventoryPlan, plan_journals
 from assets.inventory.toggles import CREATE_INVENTORY_JOURNALS, covered, in_scope
 from mappings import Mappings
+from pipelines.sync.refs import stock_journal_ref
 
 PLAN_ASSET = "stock_adjustment_journals"
 DESCRIPTION_CHARS = 80
-
-
-def stock_journal_ref(adjustment_id: str) -> str:
-    return f"stock_journal:{adjustment_id}"
 
 
 def narration() -> pl.Expr:

@@ -30,6 +30,7 @@ from assets.inventory.models import BillLines, PurchaseOrderBills
 from assets.inventory.toggles import SEND_PURCHASE_ORDERS, covered, in_scope
 from mappings import Mappings
 from pipelines.sync.plan import PlannedWrite, ref_placeholder
+from pipelines.sync.refs import bill_ref
 
 PLAN_ASSET = "purchase_order_bills"
 PRIORITY_BILLS = 20
@@ -41,10 +42,6 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "account_code": pl.String(), "tax_type": pl.String(), "quantity": pl.Decimal(18, 4),
     "unit_amount": pl.Decimal(18, 2), "amount_cents": pl.Int64(), "tax_cents": pl.Int64(),
 }
-
-
-def bill_ref(purchase_order_id: str) -> str:
-    return f"bill:{purchase_order_id}"
 
 
 def _tax(mappings: Mappings) -> tuple[dict[str, str], dict[str, int], str, int]:

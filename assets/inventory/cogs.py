@@ -42,29 +42,13 @@ from assets.inventory.journals import (
 )
 from assets.inventory.toggles import CREATE_INVENTORY_JOURNALS, covered, in_scope
 from mappings import Mappings
+from pipelines.sync.refs import cogs_ref, credit_note_ref, invoice_ref
+from pipelines.sync.refs import cogs_reversal_ref as reversal_ref
 
 PLAN_ASSET = "cogs_journal_set"
 LIVE_INVOICE = ("issued", "paid")
 COSTED = ("stock", "job_po")
 DESCRIPTION_CHARS = 80
-
-
-def invoice_ref(invoice_id: str) -> str:
-    """The invoices domain's ref of an Auxo invoice's Xero invoice (docs/architecture.md)."""
-    return f"invoice:{invoice_id}"
-
-
-def credit_note_ref(credit_id: str) -> str:
-    """The invoices domain's ref of an Auxo credit's Xero credit note."""
-    return f"credit_note:{credit_id}"
-
-
-def cogs_ref(line_id: str) -> str:
-    return f"cogs:{line_id}"
-
-
-def reversal_ref(credit_line_id: str) -> str:
-    return f"cogs_reversal:{credit_line_id}"
 
 
 def quantity_text(column: str) -> pl.Expr:

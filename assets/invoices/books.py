@@ -25,32 +25,16 @@ from assets.staging import xero as xero_staging
 from pipelines import warehouse
 from pipelines.sync import ledger
 from pipelines.sync.plan import ref_placeholder
+from pipelines.sync.refs import (  # noqa: F401 - the domain's refs, used through this module
+    credit_allocation_ref,
+    credit_note_ref,
+    invoice_ref,
+    payment_ref,
+    prepayment_allocation_ref,
+    prepayment_ref,
+)
 
 Frame = pl.DataFrame
-
-
-def invoice_ref(auxo_id: str) -> str:
-    return f"invoice:{auxo_id}"
-
-
-def credit_note_ref(auxo_id: str) -> str:
-    return f"credit_note:{auxo_id}"
-
-
-def payment_ref(auxo_id: str) -> str:
-    return f"payment:{auxo_id}"
-
-
-def prepayment_ref(auxo_id: str) -> str:
-    return f"prepayment:{auxo_id}"
-
-
-def credit_allocation_ref(auxo_id: str) -> str:
-    return f"credit_allocation:{auxo_id}"
-
-
-def prepayment_allocation_ref(auxo_id: str) -> str:
-    return f"prepayment_allocation:{auxo_id}"
 
 
 def payment_reference(auxo_payment_id: str, kind: str = "payment") -> str:

@@ -18,6 +18,21 @@ import polars as pl
 
 _COLUMN_REF = re.compile(r"\{(\w+)\.(\w+)\}")
 
+# the staging types, in DuckDB and in the pandera models
+MONEY = "DECIMAL(18,2)"
+QTY = "DECIMAL(18,4)"
+TS = "TIMESTAMPTZ"
+Money = pl.Decimal(18, 2)
+Qty = pl.Decimal(18, 4)
+Timestamp = pl.Datetime("us", "UTC")
+
+
+class StagingModel(pa.DataFrameModel):
+    """Staging tables have exactly the columns their spec selects."""
+
+    class Config:
+        strict = True
+
 
 @dataclass(frozen=True)
 class StagedTable:

@@ -9,22 +9,10 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from assets.staging.build import StagedTable
-
-MONEY = "DECIMAL(18,2)"
-QTY = "DECIMAL(18,4)"
-TS = "TIMESTAMPTZ"
-Money = pl.Decimal(18, 2)
-Qty = pl.Decimal(18, 4)
-Timestamp = pl.Datetime("us", "UTC")
+from assets.staging.build import MONEY, QTY, TS, Money, Qty, StagedTable, Timestamp
+from assets.staging.build import StagingModel as _Model
 
 DOCUMENT_STATUSES = ["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED"]
-
-
-class _Model(pa.DataFrameModel):
-    class Config:
-        strict = True
-        coerce = False
 
 
 class XeroContacts(_Model):

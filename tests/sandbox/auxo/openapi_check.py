@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
 import yaml
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from sandbox.auxo.routes import OPENAPI_PATH
-
-
-@dataclass
-class _Request:
-    host_url: str
-    path: str
-    method: str
-    body: bytes | None
-    content_type: str
-    parameters: RequestParameters = field(default_factory=RequestParameters)
-
-
-@dataclass
-class _Response:
-    status_code: int
-    data: bytes
-    content_type: str
-    headers: Headers
+from tests.sandbox.openapi_adapter import openapi_request, openapi_response
 
 
 class ContractValidator:
@@ -44,16 +24,9 @@ class ContractValidator:
 
     def validate(self, request: httpx.Request, response: httpx.Response) -> None:
         url = urlsplit(str(request.url))
-        openapi_request = _Request(
-            host_url=f"{url.scheme}://{url.netloc}", path=url.path, method=request.method.lower(),
-            body=request.content or None, content_type=request.headers.get("content-type", ""),
-            parameters=RequestParameters(query=ImmutableMultiDict(list(request.url.params.multi_items())),
-                                         header=Headers(list(request.headers.items()))))
-        openapi_response = _Response(status_code=response.status_code, data=response.content,
-                                     content_type=response.headers.get("content-type", ""),
-                                     headers=Headers(list(response.headers.items())))
         try:
-            self.openapi.validate_response(openapi_request, openapi_response)
+            self.openapi.validate_response(openapi_request(request, f"{url.scheme}://{url.netloc}", url.path),
+                                           openapi_response(response))
         except (PathNotFound, OperationNotFound):
             # outside the contract (a wrong path or method): it must still fail in the error shape
             assert response.status_code in (404, 405), f"{request.method} {url.path} answered {response.status_code}"

@@ -78,6 +78,7 @@ def run_sync(first: date, last: date, *, dry_run: bool, console: Console) -> boo
                         "loggers": {"progress": {}}},
             instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False)
     print_summary(result.run_id, console)
+    print_reconciliation(first, last, console)
     if not result.success:
         console.print("[red]The run failed.[/red] The step above says why; fix it and run the same command again — "
                       "nothing already written is written twice.")
@@ -96,6 +97,8 @@ def print_summary(run_id: str, console: Console) -> None:
         problems = con.execute(
             "select business_date, description, status, error_message, error_hint from sync.sync_errors "
             "where run_id = ? order by business_date limit 15", [run_id]).fetchall()
+        needs_you = ("select * from recon.unsynced_documents order by business_date;"
+                     if warehouse.table_exists(con, "recon", "unsynced_documents") else "select * from sync.sync_errors;")
     table = Table(title="Writes in this run", show_lines=False)
     for column in ("system", "document", "status", "count"):
         table.add_column(column)
@@ -106,8 +109,29 @@ def print_summary(run_id: str, console: Console) -> None:
         console.print(f"[yellow]{status}[/yellow] {business_date or ''} {description}: {message}\n    → {hint}")
     console.print(f"\nWarehouse: {settings.warehouse_path()}\n"
                   "  every write:      select * from sync.write_ledger order by updated_at desc;\n"
-                  "  what needs you:   select * from sync.sync_errors;\n"
+                  f"  what needs you:   {needs_you}\n"
                   "Dagster UI:        auxo-xero ui")
+
+
+def print_reconciliation(first: date, last: date, console: Console) -> None:
+    """Whether the books tie out for the days synced (recon.day_summary), when recon/views has run."""
+    if not settings.warehouse_path().exists():
+        return
+    with warehouse.connect(read_only=True) as con:
+        if not warehouse.table_exists(con, "recon", "day_summary"):
+            return
+        days = con.execute(
+            "select day, verdict, not_in_xero + different + duplicated + only_in_xero, account_differences "
+            "from recon.day_summary where day between ? and ? order by day", [first, last]).fetchall()
+    attention = [row for row in days if row[1] != "ties out"]
+    if not days:
+        return
+    console.print(f"\nReconciliation: {len(days) - len(attention)} of {len(days)} days tie out.")
+    for day, _, documents, accounts in attention:
+        console.print(f"  [yellow]{day}[/yellow] needs attention: {documents} documents not in step"
+                      + (f"; accounts differ ({accounts})" if accounts else ""))
+    if attention:
+        console.print("  why, and what to do: select * from recon.unsynced_documents order by business_date;")
 
 
 def seed_sandboxes(profile: str, seed: int, end_date: date | None, *, force: bool,

@@ -7,7 +7,8 @@
 -- The counterpart is found by id only: the Xero id Auxo records on the document, or the id the
 -- ledger (sync.write_ledger) confirmed when the sync created it; payments and deposits also by the
 -- Reference the sync writes ('Auxo PAY <id>', 'Auxo DEP <id>'). Never by number: a Xero invoice
--- that happens to carry an Auxo number is a number clash, not the counterpart.
+-- that happens to carry an Auxo number is a number clash, not the counterpart. Ledger refs are
+-- those of pipelines/sync/refs.py (invoice:<id>, cogs:<invoice line id>, stock_journal:<id>...).
 --
 -- Money: *_total, *_gst, *_amount_due in AUD; *_difference = Xero - Auxo. Amount due is the
 -- balance still owing (invoices), the credit not yet allocated (credit notes, deposits), null where
@@ -193,7 +194,8 @@ xero AS (
     FROM staging.xero_prepayments
     UNION ALL
     SELECT j.connection_id, 'manual_journal', 'journal', j.manual_journal_id, j.narration, j.date, j.status,
-           l.debits, NULL, NULL, j.narration, l.balance, l.debit_accounts, l.credit_accounts, NULL
+           l.debits::DECIMAL(18, 2), NULL, NULL, j.narration, l.balance::DECIMAL(18, 2), l.debit_accounts,
+           l.credit_accounts, NULL
     FROM staging.xero_manual_journals j
     LEFT JOIN journal_lines l USING (connection_id, manual_journal_id)),
 
@@ -340,7 +342,10 @@ SELECT
         WHEN 'contact_review'
             THEN 'Waiting for a person: its ' || party_kind || ' ' || coalesce(party, '')
                  || ' must be matched to a Xero contact in the review queue (' || review_reason || ')'
-        WHEN 'waiting_for_dependency' THEN 'Waiting: ' || error_message
+        WHEN 'waiting_for_dependency'
+            THEN CASE WHEN strpos(error_message, ' waits for ') > 0
+                      THEN 'Waiting for ' || substr(error_message, strpos(error_message, ' waits for ') + 11)
+                      ELSE 'Waiting: ' || error_message END
         WHEN 'held' THEN 'Held, not sent: ' || error_message
         WHEN 'retrying' THEN 'Not sent yet: a temporary API problem (' || error_message || '); the next run retries it'
         WHEN 'refused' THEN 'Xero refused it: ' || CASE error_code

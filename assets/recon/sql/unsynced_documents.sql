@@ -28,7 +28,9 @@ SELECT l.connection_id, l.business_date, CASE l.target WHEN 'xero' THEN 'auxo' E
                                    ELSE 'Refused by ' || CASE l.target WHEN 'xero' THEN 'Xero' ELSE 'Auxo' END
                                         || ': ' || coalesce(l.error_message, 'no reason given') END
            WHEN 'held' THEN 'Held, not sent: ' || l.error_message
-           WHEN 'blocked' THEN 'Waiting: ' || l.error_message
+           WHEN 'blocked' THEN CASE WHEN strpos(l.error_message, ' waits for ') > 0
+                                    THEN 'Waiting for ' || substr(l.error_message, strpos(l.error_message, ' waits for ') + 11)
+                                    ELSE 'Waiting: ' || l.error_message END
            WHEN 'sent' THEN 'Sent, but the answer was lost: the next run looks it up before sending anything again'
            WHEN 'planned' THEN CASE WHEN l.error_class = 'daily_limit'
                                     THEN 'Planned, not sent: Xero''s calls for the day ran out; the next run sends it'

@@ -34,5 +34,10 @@ ui: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# The UI in headless Chromium on the demo data (apt-installs Debian's chromium if missing); writes
+# docs/img/*.png. Not part of `make test`. Options: make browser-check BROWSER_CHECK_ARGS="--profile tiny"
+browser-check: setup
+	$(BIN)/python tests/browser/check_ui.py --out docs/img $(BROWSER_CHECK_ARGS)
+
 clean:
 	rm -rf .data

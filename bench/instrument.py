@@ -1,0 +1,43 @@
+"""Time spent inside the embedded sandboxes, per system: the API's share of a run's wall time.
+
+The sandboxes run in-process (``sandbox.embedded``), on the same two cores as the pipeline, so a
+run's wall time mixes the project's own work with the stand-in APIs' work. Wrapping the embedded
+transport's ``handle_request`` (in the benchmark's process only) separates them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+API_SECONDS: dict[str, float] = defaultdict(float)
+API_CALLS: dict[str, int] = defaultdict(int)
+_lock = threading.Lock()
+
+
+def install() -> None:
+    from sandbox.embedded import EmbeddedTransport
+
+    if getattr(EmbeddedTransport.handle_request, "_bench_timed", False):
+        return
+    original = EmbeddedTransport.handle_request
+
+    def timed(self: Any, request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(self, request)
+        finally:
+            host = request.url.host.split(".")[0]
+            with _lock:
+                API_SECONDS[host] += time.perf_counter() - started
+                API_CALLS[host] += 1
+
+    timed._bench_timed = True  # type: ignore[attr-defined]
+    EmbeddedTransport.handle_request = timed  # type: ignore[method-assign]
+
+
+def snapshot() -> dict[str, dict[str, float]]:
+    with _lock:
+        return {host: {"seconds": round(API_SECONDS[host], 2), "calls": API_CALLS[host]} for host in API_SECONDS}

@@ -1,0 +1,210 @@
+"""``python -m bench`` (``make bench``): every benchmark, its figures against its target, one report.
+
+    .venv/bin/python -m bench                         # everything, on demo and large (~1 h on 2 cores)
+    .venv/bin/python -m bench --profile demo          # one profile
+    .venv/bin/python -m bench --only compute,e2e      # some benchmarks (names below)
+    .venv/bin/python -m bench --quick                 # small sizes: proves the command works (~2 min)
+    .venv/bin/python -m bench --rate-calls 600        # a bigger slice for the rate-bound benchmark
+    .venv/bin/python -m bench --rate-full             # the whole large day at Xero's limits (~35 min)
+
+Benchmarks: ``generator`` (bench_generator.py), ``matching`` (bench_contact_matching.py),
+``loader`` (the direct history loader against the real extraction), ``compute`` (each plan asset's
+time and peak memory, a day and the whole year), ``api`` (calls per endpoint against the minimum
+and the one-document-per-call baseline), ``e2e`` (extract + plan + write, in-process, Dagster's
+share apart), ``incremental`` (a second run with nothing changed), ``rate`` (a slice of a large
+day's writes at Xero's real limits). Heavy steps run in processes of their own, so each one's
+peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
+(``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
+the end unless ``--keep``). See bench/README.md for the method and the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import report as reporting
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate")
+SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
+
+
+def _python(*args: str, timeout: float | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+                          env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", **(env or {})}, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+def _result(stdout: str, stderr: str, what: str) -> dict[str, Any]:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("BENCH-RESULT "):
+            return json.loads(line.removeprefix("BENCH-RESULT "))
+    raise RuntimeError(f"{what} gave no result:\n{stderr[-3000:]}")
+
+
+def bench_generator(profile: str) -> dict[str, Any]:
+    code, out, _err = _python("bench/bench_generator.py", "--profile", profile)
+    report = json.loads(out.strip().splitlines()[-1])
+    report["exit_status"] = code
+    return report
+
+
+def bench_matching(quick: bool) -> dict[str, Any]:
+    import re
+
+    args = ["--auxo", "20000", "--xero", "16000", "--repeat", "1"] if quick else []
+    code, out, _err = _python("bench/bench_contact_matching.py", *args)
+    best = re.search(r"best ([0-9.]+) s of (\d+) \(([^)]*)\)", out)
+    planted = re.search(r"planted outcome: ([\d,]+)/([\d,]+) correct", out)
+    size = re.search(r"^([\d,]+) Auxo contacts × ([\d,]+) Xero contacts", out, re.M)
+    return {"best_seconds": float(best.group(1)) if best else None, "runs": best.group(3) if best else None,
+            "correct": planted.group(1) if planted else None, "planted": planted.group(2) if planted else None,
+            "auxo": size.group(1) if size else None, "xero": size.group(2) if size else None,
+            "exit_status": code, "output": out.strip().splitlines()[-4:]}
+
+
+def bench_loader(work: Path) -> dict[str, Any]:
+    home = work / "loader"
+    _code, out, err = _python("-c", "import json,sys; from pathlib import Path; from bench.raw_load import "
+                             "compare_with_extraction; print('BENCH-RESULT ' + json.dumps(compare_with_extraction("
+                             f"Path({str(home)!r}))))")
+    return _result(out, err, "the loader check")
+
+
+class Workshop:
+    """A profile's benchmark workshop: set up once, then the sync benchmarks on it."""
+
+    def __init__(self, profile: str, work: Path) -> None:
+        self.profile = profile
+        self.home = work / profile
+        self.setup: dict[str, Any] = {}
+
+    def prepare(self) -> dict[str, Any]:
+        _code, out, err = _python("-m", "bench.workshop_setup", "--profile", self.profile, "--home", str(self.home))
+        self.setup = _result(out, err, f"setting up the {self.profile} workshop")
+        return self.setup
+
+    @property
+    def window(self) -> tuple[date, date]:
+        meta = self.setup["meta"]
+        return date.fromisoformat(meta["window_start_date"]), date.fromisoformat(meta["end_date"])
+
+    def compute(self, first: date, last: date, memory_cap_gb: float) -> list[dict[str, Any]]:
+        from bench.bench_plans import measure_all
+
+        copy = self.home / f"compute-{first}-{last}.duckdb"
+        shutil.copyfile(self.home / "compute.duckdb", copy)
+        try:
+            return measure_all(copy, first, last, memory_cap_gb=memory_cap_gb)
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def sync(self, label: str) -> dict[str, Any]:
+        first, last = self.window
+        _code, out, err = _python("-m", "bench.bench_sync", "--home", str(self.home), "--first", first.isoformat(),
+                                 "--last", last.isoformat())
+        (self.home / f"{label}.log").write_text(err)
+        return _result(out, err, f"the {label} run on {self.profile}")
+
+    def rate(self, calls: int | None) -> dict[str, Any]:
+        first, last = self.window
+        args = ["--full"] if calls is None else ["--calls", str(calls)]
+        _code, out, err = _python("-m", "bench.bench_rate", "--home", str(self.home), "--first", first.isoformat(),
+                                 "--last", last.isoformat(), *args)
+        return _result(out, err, f"the rate-bound benchmark on {self.profile}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help=f"comma-separated: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--profile", choices=("demo", "large", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="small sizes (demo only, small slices)")
+    parser.add_argument("--rate-calls", type=int, default=300)
+    parser.add_argument("--rate-full", action="store_true")
+    parser.add_argument("--memory-cap-gb", type=float, default=8.0,
+                        help="stop a plan worker above this (protects a shared machine)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the workshops")
+    args = parser.parse_args()
+
+    chosen = set(args.only.split(",")) if args.only else set(BENCHMARKS)
+    unknown = chosen - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}: choose from {', '.join(BENCHMARKS)}")
+    profiles = ["demo"] if args.quick else (["demo", "large"] if args.profile == "both" else [args.profile])
+    work = (args.work or Path(tempfile.mkdtemp(prefix="auxo-xero-bench-"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": reporting.machine(), "quick": args.quick, "profiles": profiles,
+                               "benchmarks": {}}
+    out = results["benchmarks"]
+    started = time.perf_counter()
+
+    def step(name: str, fn: Any, *fn_args: Any) -> Any:
+        print(f"… {name}", flush=True)
+        began = time.perf_counter()
+        try:
+            value = fn(*fn_args)
+        except Exception as exc:  # a failed benchmark is reported, the others still run
+            value = {"error": f"{type(exc).__name__}: {str(exc)[-1500:]}"}
+        print(reporting.summary_line(name, value, time.perf_counter() - began), flush=True)
+        return value
+
+    try:
+        if "generator" in chosen:
+            for profile in profiles:
+                out[f"generator/{profile}"] = step(f"generator/{profile}", bench_generator, profile)
+        if "matching" in chosen:
+            out["matching"] = step("matching", bench_matching, args.quick)
+        if "loader" in chosen:
+            out["loader"] = step("loader", bench_loader, work)
+        if chosen & SYNC_BENCHMARKS:
+            for profile in profiles:
+                shop = Workshop(profile, work)
+                setup = step(f"setup/{profile}", shop.prepare)
+                out[f"setup/{profile}"] = setup
+                if "error" in setup:
+                    continue
+                first, last = shop.window
+                if "compute" in chosen:
+                    out[f"compute/{profile}/day"] = step(f"compute/{profile}/day", shop.compute, first, last,
+                                                         args.memory_cap_gb)
+                    if not args.quick:
+                        year_start = date.fromisoformat(shop.setup["meta"]["start_date"])
+                        out[f"compute/{profile}/year"] = step(f"compute/{profile}/year", shop.compute, year_start,
+                                                              last, args.memory_cap_gb)
+                if chosen & {"api", "e2e", "incremental", "rate"}:
+                    out[f"run1/{profile}"] = step(f"e2e/{profile}", shop.sync, "run1")
+                if "rate" in chosen and (profile == "large" or args.quick):  # before run 2 replans the day
+                    calls = 20 if args.quick else (None if args.rate_full else args.rate_calls)
+                    out[f"rate/{profile}"] = step(f"rate/{profile}", shop.rate, calls)
+                if "incremental" in chosen:
+                    out[f"run2/{profile}"] = step(f"incremental/{profile}", shop.sync, "run2")
+                if not args.keep:
+                    shutil.rmtree(shop.home, ignore_errors=True)
+    finally:
+        results["seconds"] = round(time.perf_counter() - started, 1)
+        results["finished"] = (date.today() + timedelta(days=0)).isoformat()
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        text = reporting.markdown(results)
+        (args.out / "report.md").write_text(text)
+        print("\n" + text)
+        print(f"Report: {args.out / 'report.md'} (and results.json)")
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""The benchmark report: the machine, then every figure beside its target and the ratio to it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from datetime import datetime
+from typing import Any
+
+from bench.api_calls import TARGET_RATIO as API_TARGET
+from bench.api_calls import XERO_DAY_LIMIT, analyse
+from bench.bench_plans import DAY_TARGET_SECONDS, MATCHING_TARGET_SECONDS, MEMORY_TARGET_GB, PLAN_ASSETS
+from bench.bench_rate import TARGET_RATIO as RATE_TARGET
+
+E2E_TARGET_SECONDS = 60.0
+GENERATOR_TARGET_SECONDS = 60.0
+
+
+def machine() -> dict[str, Any]:
+    def read(path: str) -> str:
+        try:
+            with open(path) as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    cpu = next((line.split(":", 1)[1].strip() for line in read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = next((int(line.split()[1]) for line in read("/proc/meminfo").splitlines()
+                      if line.startswith("MemTotal")), 0)
+    try:
+        import polars as pl
+
+        polars = f"polars {pl.__version__} ({pl.thread_pool_size()} threads)"
+    except ImportError:
+        polars = ""
+    try:
+        import duckdb
+
+        polars += f", duckdb {duckdb.__version__}"
+    except ImportError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": round(memory_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "libraries": polars, "commit": commit,
+            "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+            "date": datetime.now().astimezone().isoformat(timespec="minutes")}
+
+
+def _ratio(value: float | None, target: float) -> str:
+    if value is None:
+        return "–"
+    ratio = value / target
+    return f"{ratio:.2f}× {'✓' if ratio <= 1 else '✗'}"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def summary_line(name: str, value: Any, seconds: float) -> str:
+    """One line per benchmark on the console as it finishes."""
+    if isinstance(value, dict) and "error" in value:
+        return f"✗ {name} failed after {seconds:.0f} s: {value['error'][:300]}"
+    return f"✓ {name} ({seconds:.0f} s)"
+
+
+def _compute_rows(results: list[dict[str, Any]]) -> tuple[list[list[Any]], float, float]:
+    rows, total, peak = [], 0.0, 0.0
+    for item in results:
+        if "failed" in item:
+            rows.append([item["asset"], "failed", item["failed"], "", "", "", f"{item.get('max_sampled_gb', '')}"])
+            continue
+        phases = item.get("phases", {})
+        total += item["seconds"]
+        peak = max(peak, item["peak_rss_gb"])
+        rows.append([item["asset"], f"{item['seconds']:.2f}",
+                     " / ".join(f"{phases.get(p, 0):.2f}" for p in ("read", "plan", "validate", "store")),
+                     item.get("writes", ""), f"{item['peak_rss_gb']:.2f}", f"{item['rss_before_gb']:.2f}",
+                     _ratio(item["peak_rss_gb"], MEMORY_TARGET_GB)])
+    return rows, total, peak
+
+
+def _compute(lines: list[str], key: str, results: list[dict[str, Any]], day: bool) -> None:
+    lines += [f"### Compute — {key}", ""]
+    if isinstance(results, dict) and "error" in results:
+        lines += [f"Failed: {results['error']}", ""]
+        return
+    rows, total, peak = _compute_rows(results)
+    lines += _table(["plan asset", "seconds", "read / plan / validate / store", "writes", "peak RSS GB",
+                     "RSS before GB", "memory vs 2 GB"], rows)
+    match = next((r for r in results if r.get("asset") == "contact_matches" and "phases" in r), None)
+    lines.append("")
+    if match:
+        rows_in = match.get("rows", {})
+        lines.append(f"- matching {rows_in.get('auxo_contacts', '?'):,} × {rows_in.get('xero_contacts', '?'):,} "
+                     f"contacts (``match_contacts``): {match['phases']['plan']:.2f} s → "
+                     f"{_ratio(match['phases']['plan'], MATCHING_TARGET_SECONDS)} of the 2 s target")
+    if day:
+        lines.append(f"- all plans: {total:.2f} s → {_ratio(total, DAY_TARGET_SECONDS)} of the 5 s target")
+    else:
+        lines.append(f"- all plans: {total:.2f} s (no time target)")
+    lines += [f"- peak memory: {peak:.2f} GB (largest plan process) → {_ratio(peak, MEMORY_TARGET_GB)} of 2 GB", ""]
+
+
+def _api(lines: list[str], profile: str, run: dict[str, Any]) -> None:
+    lines += [f"### API efficiency — {profile} (run 1: {run['first']} … {run['last']})", ""]
+    for system in ("xero", "auxo"):
+        analysed = analyse(run, system)
+        totals = analysed["totals"]
+        rows = [[r["kind"], f"{r['method']} {r['endpoint']}", r["calls"], r.get("units") if r.get("units") is not None
+                 else "", r.get("minimum") if r.get("minimum") is not None else "", r.get("baseline") or "",
+                 r.get("ratio") or ""] for r in analysed["rows"]]
+        lines += [f"**{system.capitalize()}**", ""]
+        lines += _table(["kind", "endpoint", "calls", "records / documents", "minimum", "one per document",
+                         "ratio"], rows)
+        every = totals["all"]
+        lines.append("")
+        lines.append(f"- {system}: {every['calls']} calls (reads {totals['read']['calls']}, writes "
+                     f"{totals['write']['calls']}) against a minimum of {every['minimum']} → "
+                     f"{every['ratio']}× the minimum"
+                     + (f" ({_ratio(every['ratio'], API_TARGET)} of the 1.05× target)" if system == "xero" else "")
+                     + f"; the one-document-per-call baseline needs {every['baseline']} "
+                     f"({every['saved_vs_baseline']}× more)")
+        if system == "xero":
+            lines.append(f"- {totals['share_of_day_limit'] * 100:.1f} % of Xero's {XERO_DAY_LIMIT} calls a day; "
+                         f"429s: {totals['throttled']}")
+        lines.append("")
+
+
+def _api_part(system: str, figures: dict[str, Any]) -> str:
+    return f"{system} {figures['seconds']} s / {figures['calls']} calls"
+
+
+def _e2e(lines: list[str], profile: str, run: dict[str, Any]) -> None:
+    dagster = run["dagster"]
+    api = run.get("api_time", {})
+    api_seconds = sum(v["seconds"] for v in api.values())
+    lines += [f"### End to end — {profile} ({run['first']} … {run['last']}, limits off, in-process executor)", ""]
+    steps = sorted(run["steps"].items(), key=lambda kv: -kv[1]["seconds"])
+    lines += _table(["step", "seconds", "asset body"], [[k, v["seconds"], v["body_seconds"]] for k, v in steps[:12]])
+    lines += ["", f"- run: {run['wall_seconds']:.1f} s → {_ratio(run['wall_seconds'], E2E_TARGET_SECONDS)} of the "
+                  f"60 s target (success: {run['success']}{'; ' + '; '.join(run['failures']) if run['failures'] else ''})",
+              f"- inside the sandboxes (the stand-in APIs, in-process on the same cores): {api_seconds:.1f} s "
+              f"({', '.join(_api_part(k, v) for k, v in api.items())})",
+              f"- Dagster: loading the definitions {dagster['definitions_load_seconds']} s (before the run); "
+              f"between steps {dagster['between_steps_seconds']} s; inside steps but outside asset bodies "
+              f"{dagster['within_steps_seconds']} s; asset bodies {dagster['asset_bodies_seconds']} s",
+              f"- peak memory of the run's process: {run['peak_rss_gb']} GB; load average {run['load_average']}", ""]
+
+
+def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
+    xero = analyse(run, "xero")
+    auxo = analyse(run, "auxo")
+    reads = [r for r in xero["rows"] + auxo["rows"] if r["kind"] == "read"]
+    extra = [f"{r['system']} {r['endpoint']} ×{r['calls']}" for r in reads if r["calls"] != 1]
+    writes = xero["totals"]["write"]["calls"] + auxo["totals"]["write"]["calls"]
+    lines += [f"### Incremental — {profile} (run 2, nothing changed)", "",
+              f"- Xero: {xero['totals']['read']['calls']} reads over {sum(1 for r in xero['rows'] if r['kind'] == 'read')} "
+              f"endpoints, {xero['totals']['write']['calls']} writes; Auxo: {auxo['totals']['read']['calls']} reads over "
+              f"{sum(1 for r in auxo['rows'] if r['kind'] == 'read')} endpoints, {auxo['totals']['write']['calls']} writes",
+              f"- target one read per endpoint and no write: {'✓' if not extra and writes == 0 else '✗'}"
+              + (f" (more than one read: {', '.join(extra)})" if extra else "")
+              + (f" ({writes} writes)" if writes else ""),
+              f"- time: {run['wall_seconds']:.1f} s (Dagster {run['dagster']['overhead_seconds']} s of it, "
+              f"definitions {run['dagster']['definitions_load_seconds']} s before)", ""]
+
+
+def _rate(lines: list[str], profile: str, rate: dict[str, Any], day_calls: int | None) -> None:
+    lines += [f"### Rate-bound — {profile} ({'a slice' if rate['slice'] else 'the whole day'} at Xero's limits)", ""]
+    per_call = rate["span_seconds"] / rate["calls"] if rate["calls"] else 0
+    lines += [f"- {rate['calls']} calls ({rate['writes']} writes of {rate['writes_sent']} of the day's "
+              f"{rate['planned_writes_in_day']} planned Xero writes, {rate['reads']} reads) in "
+              f"{rate['span_seconds']:.0f} s; floor {rate['floor_seconds']:.0f} s (calls / 60 a minute) → "
+              f"{_ratio(rate['ratio_to_floor'], RATE_TARGET)} of the 1.1× target",
+              f"- 429s: {rate['throttled']}; one-minute windows with more than one 429: "
+              f"{rate['windows_with_more_than_one_429']} {'✓' if rate['windows_with_more_than_one_429'] == 0 else '✗'}",
+              f"- the sandbox's own time per call: {rate.get('sandbox_seconds_per_call', '?')} s; day calls left at "
+              f"the end: {rate['day_calls_left']}"]
+    if day_calls:
+        lines.append(f"- the whole day ({day_calls} Xero calls in run 1) at this pace: {day_calls * per_call / 60:.0f} "
+                     f"min (floor {day_calls / 60:.0f} min); {day_calls} of {XERO_DAY_LIMIT} day calls "
+                     f"{'✓' if day_calls < XERO_DAY_LIMIT else '✗'}")
+    lines.append("")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = ["# Benchmark report", "",
+             f"{m['date']} · {m['cpus']} cores ({m['cpu']}) · {m['memory_gb']} GB · Python {m['python']} · "
+             f"{m['libraries']} · commit {m['commit']} · load average at start {m['load_average_at_start']} · "
+             f"{results.get('seconds', 0) / 60:.0f} min{' · QUICK (small sizes)' if results.get('quick') else ''}", ""]
+    bench = results["benchmarks"]
+    for key, value in bench.items():
+        if isinstance(value, dict) and "error" in value:
+            lines += [f"### {key}", "", f"Failed: `{value['error'][:800]}`", ""]
+    for profile in results["profiles"]:
+        gen = bench.get(f"generator/{profile}")
+        if gen and "error" not in gen:
+            lines += [f"### Generator — {profile}", "",
+                      f"- generated in {gen['generate_seconds']} s ({gen['generate_cpu_seconds']} s CPU) → "
+                      f"{_ratio(gen['generate_seconds'], GENERATOR_TARGET_SECONDS)} of the 60 s target; peak "
+                      f"{gen['peak_rss_gb']} GB; per day {gen['per_day']}", ""]
+    match = bench.get("matching")
+    if match and "error" not in match:
+        lines += ["### Contact matching (synthetic, bench_contact_matching.py)", "",
+                  f"- {match['auxo']} × {match['xero']}: best {match['best_seconds']} s ({match['runs']}) → "
+                  f"{_ratio(match['best_seconds'], MATCHING_TARGET_SECONDS)} of the 2 s target; planted outcome "
+                  f"{match['correct']}/{match['planted']}", ""]
+    loader = bench.get("loader")
+    if loader and "error" not in loader:
+        lines += ["### Direct history loader (checked against the real extraction)", "",
+                  f"- {loader['profile']}: {loader['tables']} Auxo staging tables compared row for row, "
+                  f"differences: {loader['differences'] or 'none'} {'✓' if not loader['differences'] else '✗'}", ""]
+    for profile in results["profiles"]:
+        setup = bench.get(f"setup/{profile}")
+        if setup and "error" not in setup:
+            lines += [f"### Set-up — {profile}", "",
+                      f"- seconds: {setup['seconds']}; peak {setup['peak_rss_gb']} GB"
+                      + (f"; Xero extraction peak {setup['xero_extract']['peak_rss_gb']} GB"
+                         if setup.get("xero_extract") else ""), ""]
+        for scope in ("day", "year"):
+            value = bench.get(f"compute/{profile}/{scope}")
+            if value is not None:
+                _compute(lines, f"{profile}, {scope}", value, scope == "day")
+        run1 = bench.get(f"run1/{profile}")
+        if run1 and "error" not in run1:
+            _e2e(lines, profile, run1)
+            _api(lines, profile, run1)
+        rate = bench.get(f"rate/{profile}")
+        if rate and "error" not in rate:
+            day_calls = analyse(run1, "xero")["totals"]["all"]["calls"] if run1 and "error" not in run1 else None
+            _rate(lines, profile, rate, day_calls)
+        run2 = bench.get(f"run2/{profile}")
+        if run2 and "error" not in run2:
+            _incremental(lines, profile, run2)
+    _ = PLAN_ASSETS
+    return "\n".join(lines) + "\n"

@@ -62,7 +62,7 @@ def bench_generator(profile: str) -> dict[str, Any]:
 def bench_matching(quick: bool) -> dict[str, Any]:
     import re
 
-    args = ["--auxo", "20000", "--xero", "16000", "--repeat", "1"] if quick else []
+    args = ["--auxo", "5000", "--xero", "4000", "--repeat", "1"] if quick else []
     code, out, _err = _python("bench/bench_contact_matching.py", *args)
     best = re.search(r"best ([0-9.]+) s of (\d+) \(([^)]*)\)", out)
     planted = re.search(r"planted outcome: ([\d,]+)/([\d,]+) correct", out)

@@ -18,7 +18,7 @@ from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL
 from assets.recon.refresh import Refreshed, re_extract, restage
-from assets.recon.views import create_views
+from assets.recon.views import ViewError, create_views
 from assets.resources import (
     AuxoApiResource,
     ConnectionResource,
@@ -177,7 +177,12 @@ def recon_views(context: dg.AssetExecutionContext, config: ReconConfig, warehous
         if not warehouse_helpers.table_exists(con, "staging", "auxo_invoices"):
             raise dg.Failure(description="recon/views has nothing to compare: the staging tables are not built. "
                                          "Run the day first (or materialise recon/views with re_read: always).")
-        views = create_views(con, mappings.load())
+        try:
+            views = create_views(con, mappings.load())
+        except ViewError as exc:
+            raise dg.Failure(description=f"{exc}. Nothing was written by this step; the sync's writes are not "
+                                         "affected. Fix the view's SQL (or report it) and materialise recon/views "
+                                         "again.") from exc
         metadata = recon_metadata(con, connection.id(), first, last, refreshed, views)
     context.log.info(f"reconciled {metadata['days']}: {metadata['documents_in_step']} documents in step, "
                      f"{metadata['documents_not_in_xero']} not in Xero, {metadata['documents_different']} different")

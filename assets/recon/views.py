@@ -45,6 +45,10 @@ OPTIONAL_TABLES: dict[str, dict[str, str]] = {
                                          "xero_movement": "DECIMAL(18,2)", "difference": "DECIMAL(18,2)",
                                          "auxo_documents": "BIGINT", "xero_lines": "BIGINT"},
 }
+class ViewError(RuntimeError):
+    """A recon view that could not be created (its SQL no longer fits the tables it reads)."""
+
+
 _OPTIONAL = re.compile(r"\{\{(\w+)\.(\w+)\}\}")
 
 
@@ -91,6 +95,10 @@ def create_views(con: duckdb.DuckDBPyConnection, mappings: Mappings) -> list[str
         con.unregister("mapped_accounts_frame")
     created = []
     for name in VIEWS:
-        con.execute(view_sql(con, name))
+        try:
+            con.execute(view_sql(con, name))
+        except duckdb.Error as exc:
+            raise ViewError(f"recon.{name} could not be created from assets/recon/sql/{name}.sql: {exc}. A table it "
+                            "reads has probably changed shape; the SQL file names every table it reads") from exc
         created.append(f"recon.{name}")
     return created

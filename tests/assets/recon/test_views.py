@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from assets.recon.views import OPTIONAL_TABLES, VIEWS, view_sql
+import pytest
+
+from assets.recon.views import OPTIONAL_TABLES, VIEWS, ViewError, view_sql
 from tests.assets.recon.conftest import Books
 
 DAY = date(2026, 3, 2)
@@ -161,3 +163,9 @@ def test_receivables_and_clearing_tie_out_and_a_missing_payment_shows_on_its_day
         (Decimal("20.00"), Decimal("0.00"), Decimal("-20.00"))
     summary = books.one("select * from recon.day_summary where day = '2026-03-03'")
     assert summary["verdict"] == "needs attention" and summary["not_in_xero"] == 1
+
+
+def test_a_view_whose_tables_changed_shape_names_its_sql_file(books: Books) -> None:
+    books.con.execute("alter table staging.auxo_invoices drop column balance")
+    with pytest.raises(ViewError, match=r"recon.documents could not be created from assets/recon/sql/documents.sql"):
+        books.views()

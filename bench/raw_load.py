@@ -141,7 +141,10 @@ def load_auxo_raw(con: duckdb.DuckDBPyConnection, workshop: Workshop, connection
     """Append the workshop's Auxo records (``updated_at`` in ``[after, before)``) to ``raw_auxo.*``.
 
     Returns the records loaded per raw table (nested tables included)."""
+    import uuid
+
     con.execute("create schema if not exists raw_auxo")
+    batch = uuid.uuid4().hex[:8]  # row ids unique across loads into the same tables
     counts: dict[str, int] = {}
     for resource, build in auxo_records.RESOURCE_BUILDERS.items():
         table = resource.replace("-", "_")
@@ -159,7 +162,7 @@ def load_auxo_raw(con: duckdb.DuckDBPyConnection, workshop: Workshop, connection
             if records.is_empty():
                 continue
             decoded = records["body"].str.json_decode(infer_schema_length=None).struct.unnest()
-            ids = pl.Series(f"{table}-{number}-" + pl.Series(range(records.height)).cast(pl.String))
+            ids = pl.Series(f"{table}-{batch}-{number}-" + pl.Series(range(records.height)).cast(pl.String))
             for name, frame in flatten(decoded, table, ids).items():
                 if name == table:
                     frame = frame.with_columns(connection_id=pl.lit(connection_id), _dlt_load_id=pl.lit(LOAD_ID))

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,10 +37,16 @@ BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incre
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
-def _python(*args: str, timeout: float | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout,
-                          env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", **(env or {})}, check=False)
-    return done.returncode, done.stdout, done.stderr
+LIMITS = {"cap_gb": 16.0, "timeout": 3600.0}  # set from the command line: --run-memory-cap-gb, --run-timeout-min
+
+
+def _python(*args: str) -> tuple[int, str, str]:
+    from bench.processes import run_python
+
+    code, out, err, verdict = run_python(*args, cap_gb=LIMITS["cap_gb"], timeout=LIMITS["timeout"])
+    if verdict.get("killed"):
+        err += f"\n{verdict['killed']}"
+    return code, out, err
 
 
 def _result(stdout: str, stderr: str, what: str) -> dict[str, Any]:
@@ -109,10 +113,10 @@ class Workshop:
         finally:
             copy.unlink(missing_ok=True)
 
-    def sync(self, label: str) -> dict[str, Any]:
+    def sync(self, label: str, deadline_min: float) -> dict[str, Any]:
         first, last = self.window
         _code, out, err = _python("-m", "bench.bench_sync", "--home", str(self.home), "--first", first.isoformat(),
-                                 "--last", last.isoformat())
+                                  "--last", last.isoformat(), "--deadline-min", str(deadline_min))
         (self.home / f"{label}.log").write_text(err)
         return _result(out, err, f"the {label} run on {self.profile}")
 
@@ -133,11 +137,17 @@ def main() -> int:
     parser.add_argument("--rate-full", action="store_true")
     parser.add_argument("--memory-cap-gb", type=float, default=8.0,
                         help="stop a plan worker above this (protects a shared machine)")
+    parser.add_argument("--run-memory-cap-gb", type=float, default=16.0,
+                        help="stop a set-up or sync run above this (the large run peaks near 12 GB)")
+    parser.add_argument("--run-timeout-min", type=float, default=60.0, help="stop a set-up or sync run after this")
+    parser.add_argument("--run-deadline-min", type=float, default=30.0,
+                        help="report a sync run as far as it got after this (its reconciliation may take longer)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the workshops")
     args = parser.parse_args()
 
+    LIMITS.update(cap_gb=args.run_memory_cap_gb, timeout=args.run_timeout_min * 60)
     chosen = set(args.only.split(",")) if args.only else set(BENCHMARKS)
     unknown = chosen - set(BENCHMARKS)
     if unknown:
@@ -184,12 +194,13 @@ def main() -> int:
                         out[f"compute/{profile}/year"] = step(f"compute/{profile}/year", shop.compute, year_start,
                                                               last, args.memory_cap_gb)
                 if chosen & {"api", "e2e", "incremental", "rate"}:
-                    out[f"run1/{profile}"] = step(f"e2e/{profile}", shop.sync, "run1")
+                    out[f"run1/{profile}"] = step(f"e2e/{profile}", shop.sync, "run1", args.run_deadline_min)
                 if "rate" in chosen and (profile == "large" or args.quick):  # before run 2 replans the day
                     calls = 20 if args.quick else (None if args.rate_full else args.rate_calls)
                     out[f"rate/{profile}"] = step(f"rate/{profile}", shop.rate, calls)
                 if "incremental" in chosen:
-                    out[f"run2/{profile}"] = step(f"incremental/{profile}", shop.sync, "run2")
+                    out[f"run2/{profile}"] = step(f"incremental/{profile}", shop.sync, "run2",
+                                                  args.run_deadline_min)
                 if not args.keep:
                     shutil.rmtree(shop.home, ignore_errors=True)
     finally:

@@ -1,13 +1,16 @@
 """API efficiency: the calls a run made, per endpoint, against the fewest the APIs allow.
 
-Calls come from the sandboxes' request logs (``bench.bench_sync``), records read from the run's
-dlt loads. The minimum, per endpoint:
+Calls come from the sandboxes' request logs (``bench.bench_sync``); the records each read of a
+paged collection returned are counted in the client as they arrive (``bench.instrument``). The
+minimum, per endpoint:
 
 - **reads** of a paged collection: for each pass over it (the run's extraction, and the re-read
-  after the writes that ``recon/views`` does), ``max(1, ceil(records / 1000))`` — one call even
-  when nothing changed; a pass is a request for page 1 (Xero) or without a cursor (Auxo).
-  Collections read whole every run (accounts, tax rates, tracking categories, the organisation,
-  Auxo's account and settings): one call a run;
+  after the writes that ``recon/views`` does), ``max(1, ceil(records returned / 1000))`` — one
+  call even when nothing changed. Records that come back although unchanged (Xero's
+  ``If-Modified-Since`` is second-accurate, so the sync reads the last second before its cursor
+  again) count as returned: the minimum is for what the API sent. Collections read whole every run
+  (accounts, tax rates, tracking categories, the organisation, Auxo's account and settings): one
+  call a run;
 - **writes** to a batch endpoint: ``ceil(documents / 50)`` per endpoint and operation (Auxo: 100
   items a call); to a per-document endpoint (``CreditNotes/{id}/Allocations``,
   ``Prepayments/{id}/Allocations``, ``Payments/{id}``: Xero takes one document there): one call
@@ -23,7 +26,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from typing import Any
-from urllib.parse import parse_qs
 
 XERO_BATCH = 50
 AUXO_BATCH = 100
@@ -43,17 +45,21 @@ def _resources(system: str) -> dict[str, tuple[str, bool]]:
     return {r.path: (r.name, not r.single) for r in AUXO}
 
 
-def _first_page(system: str, query: str) -> bool:
-    params = parse_qs(query)
-    if system == "xero":
-        return params.get("page", ["1"])[0] == "1"
-    return "cursor" not in params
+def combine(*runs: dict[str, Any]) -> dict[str, Any]:
+    """Several ``bench_sync`` reports (the sync part and the recon part of a day) as one."""
+    return {"xero_calls": [c for r in runs for c in r["xero_calls"]],
+            "auxo_calls": [c for r in runs for c in r["auxo_calls"]],
+            "passes": [p for r in runs for p in r.get("passes", [])],
+            "records_read": {s: [load for r in runs for load in r["records_read"][s]] for s in ("xero", "auxo")}}
 
 
 def analyse(run: dict[str, Any], system: str) -> dict[str, Any]:
-    """Per-endpoint rows and totals for ``system`` ("xero" or "auxo") of one ``bench_sync`` run."""
+    """Per-endpoint rows and totals for ``system`` ("xero" or "auxo") of ``bench_sync`` runs."""
     calls = run[f"{system}_calls"]
-    loads = run["records_read"][system]
+    passes: dict[str, list[int]] = defaultdict(list)
+    for entry in run.get("passes", []):
+        if entry["system"] == system:
+            passes[entry["endpoint"]].append(entry["records"])
     resources = _resources(system)
     batch = XERO_BATCH if system == "xero" else AUXO_BATCH
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -72,10 +78,9 @@ def analyse(run: dict[str, Any], system: str) -> dict[str, Any]:
             if table is None:  # a lookup by the write path (a document of unknown outcome)
                 row.update(minimum=0, units=0)
             elif paged:
-                passes = sum(1 for c in group if c["status"] != 429 and _first_page(system, c["query"]))
-                records = [loads[i]["tables"].get(table, 0) if i < len(loads) else 0 for i in range(passes)]
-                row.update(units=sum(records), passes=passes,
-                           minimum=sum(max(1, math.ceil(n / PAGE)) for n in records))
+                returned = passes.get(endpoint, [])
+                row.update(units=sum(returned), passes=len(returned),
+                           minimum=sum(max(1, math.ceil(n / PAGE)) for n in returned))
             else:
                 row.update(units=None, minimum=1)
             row["baseline"] = row["minimum"]

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
-import sys
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -149,34 +145,16 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _watch(process: subprocess.Popen, cap_gb: float, verdict: dict[str, Any]) -> None:
-    status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
-        try:
-            rss_kb = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS"))
-        except (OSError, StopIteration, ValueError):
-            return
-        verdict["max_sampled_gb"] = max(verdict.get("max_sampled_gb", 0.0), rss_kb / 1024 / 1024)
-        if rss_kb / 1024 / 1024 > cap_gb:
-            verdict["killed"] = f"stopped at {rss_kb / 1024 / 1024:.1f} GB (cap {cap_gb} GB)"
-            process.kill()
-            return
-        time.sleep(0.1)
-
-
 def measure(asset: str, warehouse: Path, first: date, last: date, *, connection_id: str = "default",
             memory_cap_gb: float = 8.0, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one plan asset's work in a fresh process; its figures (or why it did not finish)."""
-    command = [sys.executable, "-m", "bench.bench_plans", "--worker", "--asset", asset, "--warehouse", str(warehouse),
-               "--first", first.isoformat(), "--last", last.isoformat(), "--connection-id", connection_id]
+    from bench.processes import run_python
+
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[1])
-    verdict: dict[str, Any] = {}
-    watchdog = threading.Thread(target=_watch, args=(process, memory_cap_gb, verdict), daemon=True)
-    watchdog.start()
-    stdout, stderr = process.communicate()
-    watchdog.join(timeout=1)
+    _, stdout, stderr, verdict = run_python(
+        "-m", "bench.bench_plans", "--worker", "--asset", asset, "--warehouse", str(warehouse), "--first",
+        first.isoformat(), "--last", last.isoformat(), "--connection-id", connection_id, cap_gb=memory_cap_gb,
+        env=env)
     wall = time.perf_counter() - started
     for line in stdout.splitlines():
         if line.startswith("BENCH-RESULT "):

@@ -14,11 +14,37 @@ from typing import Any
 
 API_SECONDS: dict[str, float] = defaultdict(float)
 API_CALLS: dict[str, int] = defaultdict(int)
+PASSES: list[dict[str, Any]] = []  # one per read of a paged collection: system, endpoint, records, pages
 _lock = threading.Lock()
 
 
+def _count_passes(cls: Any, system: str) -> None:
+    """Wrap ``cls.pages`` so every read of a paged collection records how many records it returned."""
+    if getattr(cls.pages, "_bench_counted", False):
+        return
+    original = cls.pages
+
+    def pages(self: Any, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        entry = {"system": system, "endpoint": endpoint, "records": 0, "pages": 0}
+        with _lock:
+            PASSES.append(entry)
+        for page in original(self, endpoint, *args, **kwargs):
+            entry["records"] += len(page)
+            entry["pages"] += 1
+            yield page
+
+    pages._bench_counted = True  # type: ignore[attr-defined]
+    cls.pages = pages
+
+
 def install() -> None:
+    """Time the embedded sandboxes and count what every paged read returns (this process only)."""
+    from pipelines.auxo.client import AuxoClient
+    from pipelines.xero.client import XeroClient
     from sandbox.embedded import EmbeddedTransport
+
+    _count_passes(XeroClient, "xero")
+    _count_passes(AuxoClient, "auxo")
 
     if getattr(EmbeddedTransport.handle_request, "_bench_timed", False):
         return
@@ -41,6 +67,11 @@ def install() -> None:
 def snapshot() -> dict[str, dict[str, float]]:
     with _lock:
         return {host: {"seconds": round(API_SECONDS[host], 2), "calls": API_CALLS[host]} for host in API_SECONDS}
+
+
+def passes() -> list[dict[str, Any]]:
+    with _lock:
+        return [dict(entry) for entry in PASSES]
 
 
 def unpace_xero_client() -> None:

@@ -110,8 +110,8 @@ def _compute(lines: list[str], key: str, results: list[dict[str, Any]], day: boo
     lines += [f"- peak memory: {peak:.2f} GB (largest plan process) → {_ratio(peak, MEMORY_TARGET_GB)} of 2 GB", ""]
 
 
-def _api(lines: list[str], profile: str, run: dict[str, Any]) -> None:
-    lines += [f"### API efficiency — {profile} (run 1: {run['first']} … {run['last']})", ""]
+def _api(lines: list[str], profile: str, run: dict[str, Any], parts: str) -> None:
+    lines += [f"### API efficiency — {profile} ({parts})", ""]
     for system in ("xero", "auxo"):
         analysed = analyse(run, system)
         totals = analysed["totals"]
@@ -144,16 +144,23 @@ def _e2e(lines: list[str], profile: str, run: dict[str, Any]) -> None:
     api = run.get("api_time", {})
     api_seconds = sum(v["seconds"] for v in api.values())
     lines += [f"### End to end — {profile} ({run['first']} … {run['last']}, limits off, in-process executor)", ""]
-    steps = sorted(run["steps"].items(), key=lambda kv: -kv[1]["seconds"])
-    lines += _table(["step", "seconds", "asset body"], [[k, v["seconds"], v["body_seconds"]] for k, v in steps[:12]])
-    lines += ["", f"- run: {run['wall_seconds']:.1f} s → {_ratio(run['wall_seconds'], E2E_TARGET_SECONDS)} of the "
-                  f"60 s target (success: {run['success']}{'; ' + '; '.join(run['failures']) if run['failures'] else ''})",
-              f"- inside the sandboxes (the stand-in APIs, in-process on the same cores): {api_seconds:.1f} s "
+    steps = sorted(((k, v) for k, v in run["steps"].items() if "seconds" in v), key=lambda kv: -kv[1]["seconds"])
+    lines += _table(["step", "seconds", "asset body"], [[k, v["seconds"], v["body_seconds"]] for k, v in steps[:14]])
+    recon = run.get("recon")
+    lines += ["", f"- extract + stage + plan + write: {run['sync_seconds']:.1f} s"
+                  + ("" if run.get("sync_finished", True) else " (**not finished**: stopped at the deadline)")
+                  + f" → {_ratio(run['sync_seconds'], E2E_TARGET_SECONDS)} of the 60 s target",
+              f"- inside the sandboxes (the stand-in APIs, in-process on the same cores; whole run): {api_seconds:.1f} s "
               f"({', '.join(_api_part(k, v) for k, v in api.items())})",
-              f"- Dagster: loading the definitions {dagster['definitions_load_seconds']} s (before the run); "
-              f"between steps {dagster['between_steps_seconds']} s; inside steps but outside asset bodies "
-              f"{dagster['within_steps_seconds']} s; asset bodies {dagster['asset_bodies_seconds']} s",
-              f"- peak memory of the run's process: {run['peak_rss_gb']} GB; load average {run['load_average']}", ""]
+              f"- Dagster: loading the definitions {dagster['definitions_load_seconds']} s (before the run); of the "
+              f"{run['sync_seconds']:.1f} s, between steps {dagster['between_steps_seconds']} s and inside steps but "
+              f"outside asset bodies {dagster['within_steps_seconds']} s; asset bodies {dagster['asset_bodies_seconds']} s"]
+    if recon:
+        lines.append("- then the reconciliation (recon group: re-read what was written, recon.* views, their checks): "
+                     + (f"{recon['seconds']:.1f} s" if recon["finished"] else
+                        f"**not finished after {recon['seconds'] / 60:.0f} min** (the run was stopped there)"))
+    lines += [f"- run {'succeeded' if run['success'] else 'did not finish: ' + '; '.join(run['failures'])[:600]}; "
+              f"peak memory of its process {run['peak_rss_gb']} GB; load average {run['load_average']}", ""]
 
 
 def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
@@ -169,8 +176,10 @@ def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
               f"- target one read per endpoint and no write: {'✓' if not extra and writes == 0 else '✗'}"
               + (f" (more than one read: {', '.join(extra)})" if extra else "")
               + (f" ({writes} writes)" if writes else ""),
-              f"- time: {run['wall_seconds']:.1f} s (Dagster {run['dagster']['overhead_seconds']} s of it, "
-              f"definitions {run['dagster']['definitions_load_seconds']} s before)", ""]
+              f"- time: {run['sync_seconds']:.1f} s for extract + plan + write (Dagster "
+              f"{run['dagster']['overhead_seconds']} s of it, definitions {run['dagster']['definitions_load_seconds']} s "
+              f"before)" + (f", then the reconciliation {run['recon']['seconds']:.1f} s" if run.get("recon") else ""),
+              ""]
 
 
 def _rate(lines: list[str], profile: str, rate: dict[str, Any], day_calls: int | None) -> None:
@@ -231,12 +240,14 @@ def markdown(results: dict[str, Any]) -> str:
             if value is not None:
                 _compute(lines, f"{profile}, {scope}", value, scope == "day")
         run1 = bench.get(f"run1/{profile}")
+        day = None
         if run1 and "error" not in run1:
             _e2e(lines, profile, run1)
-            _api(lines, profile, run1)
+            day = run1
+            _api(lines, profile, day, f"run 1: {run1['first']} … {run1['last']}, with the reconciliation's re-read")
         rate = bench.get(f"rate/{profile}")
         if rate and "error" not in rate:
-            day_calls = analyse(run1, "xero")["totals"]["all"]["calls"] if run1 and "error" not in run1 else None
+            day_calls = analyse(day, "xero")["totals"]["all"]["calls"] if day else None
             _rate(lines, profile, rate, day_calls)
         run2 = bench.get(f"run2/{profile}")
         if run2 and "error" not in run2:

@@ -118,13 +118,20 @@ def _cost_history(con: duckdb.DuckDBPyConnection, connection_id: str, lines: pl.
 
 
 def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> CogsInputs:
+    settings = read_settings(con, connection_id)
     credits = _read(con, "auxo_invoice_credits", CREDIT_SCHEMA,
                     "where connection_id = ? and credit_date between ? and ?", [connection_id, window.first, window.last])
     credited = pl.DataFrame({"id": credits["invoice_id"].drop_nulls().unique()}, schema={"id": pl.String})
     with _registered(con, "credited_invoices", credited):
+        # the window's invoices the sync covers (history from before the sync start never gets a journal:
+        # a window over a year of it would read millions of lines), and every invoice credited in it
         invoices = _read(con, "auxo_invoices", INVOICE_SCHEMA,
-                         "where connection_id = ? and (invoice_date between ? and ? "
-                         "or id in (select id from credited_invoices))", [connection_id, window.first, window.last])
+                         "where connection_id = ? and ((invoice_date between ? and ? "
+                         "and coalesce(sync_status, 'pending') <> 'not_required' "
+                         "and (cast(? as date) is null or invoice_date >= ?)) "
+                         "or id in (select id from credited_invoices))",
+                         [connection_id, window.first, window.last, settings.sync_start_date,
+                          settings.sync_start_date])
     with _registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
         lines = _read(con, "auxo_invoice_lines", LINE_SCHEMA, "join wanted_documents w on w.id = t.document_id "
                       "where t.connection_id = ? and t.kind = 'part'", [connection_id])
@@ -132,7 +139,7 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
                              "on w.id = t.document_id where t.connection_id = ? and t.kind = 'part'", [connection_id])
     parts = _parts(con, connection_id, pl.concat([lines["part_id"], credit_lines["part_id"]]))
     history = _cost_history(con, connection_id, lines, invoices)
-    return CogsInputs(connection_id, read_settings(con, connection_id), invoices, lines, parts, history, credits,
+    return CogsInputs(connection_id, settings, invoices, lines, parts, history, credits,
                       credit_lines, known_refs(con, connection_id))
 
 

@@ -193,9 +193,13 @@ def _rate(lines: list[str], profile: str, rate: dict[str, Any], day_calls: int |
               f"{rate['windows_with_more_than_one_429']} {'✓' if rate['windows_with_more_than_one_429'] == 0 else '✗'}",
               f"- the sandbox's own time per call: {rate.get('sandbox_seconds_per_call', '?')} s; day calls left at "
               f"the end: {rate['day_calls_left']}"]
+    steady = rate.get("steady_seconds_per_call") or per_call
+    if steady:
+        lines.append(f"- after the first minute's burst: {steady:.2f} s a call (the limit allows 1.00)")
     if day_calls:
-        lines.append(f"- the whole day ({day_calls} Xero calls in run 1) at this pace: {day_calls * per_call / 60:.0f} "
-                     f"min (floor {day_calls / 60:.0f} min); {day_calls} of {XERO_DAY_LIMIT} day calls "
+        minutes = (min(day_calls, 60) * per_call + max(day_calls - 60, 0) * steady) / 60
+        lines.append(f"- the whole day ({day_calls} Xero calls in run 1) at this pace: about {minutes:.0f} min "
+                     f"(floor {day_calls / 60:.0f} min); {day_calls} of {XERO_DAY_LIMIT} day calls "
                      f"{'✓' if day_calls < XERO_DAY_LIMIT else '✗'}")
     lines.append("")
 

@@ -127,8 +127,9 @@ def run(home: Path, first: date, last: date, *, calls: int | None) -> dict[str, 
     per_window = Counter(int((e["time_ms"] / 1000 - start) // 60) for e in throttled)
     n = len(log)
     floor = n / PER_MINUTE * 60
-    # after the first minute's burst the pace is the limit's (one call a second) or the project's own
-    steady = (times[-1] - times[PER_MINUTE - 1]) / (n - PER_MINUTE) if n > PER_MINUTE + 1 else None
+    # a sliding window lets 60 calls through in a burst, then each call waits for the one 60 calls
+    # earlier to leave the window: the time of 60 consecutive calls is the pace (60 s at the limit)
+    windows_of_60 = sorted(times[k] - times[k - PER_MINUTE] for k in range(PER_MINUTE, n))
     return {
         "first": first.isoformat(), "last": last.isoformat(), "slice": calls is not None, "planned_writes_in_day": whole.height,
         "writes_sent": plan.height, "estimated_calls": _estimate_calls(plan),
@@ -137,7 +138,9 @@ def run(home: Path, first: date, last: date, *, calls: int | None) -> dict[str, 
         "by_endpoint": dict(Counter(f"{c['method']} {c['endpoint']}" for c in _calls(log, "/api.xro/2.0/"))),
         "span_seconds": round(span, 1), "wall_seconds": round(wall, 1), "floor_seconds": round(floor, 1),
         "ratio_to_floor": round(span / floor, 3) if floor else None,
-        "steady_seconds_per_call": round(steady, 3) if steady else None,
+        "first_60_seconds": round(times[min(n, PER_MINUTE) - 1] - times[0], 1) if n else None,
+        "sixty_calls_seconds": {"median": round(windows_of_60[len(windows_of_60) // 2], 2),
+                                "max": round(windows_of_60[-1], 2)} if windows_of_60 else None,
         "throttled": len(throttled), "windows": math.ceil(span / 60) if span else 1,
         "windows_with_more_than_one_429": sum(1 for c in per_window.values() if c > 1),
         "day_calls_left": min(lowest_day_left) if lowest_day_left else None,

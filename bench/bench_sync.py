@@ -191,7 +191,15 @@ class _Run:
         import threading
 
         def stop() -> None:
+            import dagster as dg
+
             print("BENCH-RESULT " + json.dumps(self.report(finished=False), default=str), flush=True)
+            # the run's pool slot (duckdb_writer) would stay claimed in the instance and block the next run
+            with dg.DagsterInstance.get() as instance:
+                instance.event_log_storage.free_concurrency_slots_for_run(self.run_id)
+                stopped = instance.get_run_by_id(self.run_id)
+                if stopped is not None:
+                    instance.report_run_canceled(stopped, message="stopped by the benchmark at its deadline")
             os._exit(3)
 
         timer = threading.Timer(deadline_seconds, stop)

@@ -167,14 +167,16 @@ def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
     xero = analyse(run, "xero")
     auxo = analyse(run, "auxo")
     reads = [r for r in xero["rows"] + auxo["rows"] if r["kind"] == "read"]
-    extra = [f"{r['system']} {r['endpoint']} ×{r['calls']}" for r in reads if r["calls"] != 1]
+    extra = [f"more than one read: {r['system']} {r['endpoint']} ×{r['calls']}" for r in reads if r["calls"] != 1]
+    if not run.get("sync_finished", True) or not reads:
+        extra.append("the run did not get through extract + plan + write")
     writes = xero["totals"]["write"]["calls"] + auxo["totals"]["write"]["calls"]
     lines += [f"### Incremental — {profile} (run 2, nothing changed)", "",
               f"- Xero: {xero['totals']['read']['calls']} reads over {sum(1 for r in xero['rows'] if r['kind'] == 'read')} "
               f"endpoints, {xero['totals']['write']['calls']} writes; Auxo: {auxo['totals']['read']['calls']} reads over "
               f"{sum(1 for r in auxo['rows'] if r['kind'] == 'read')} endpoints, {auxo['totals']['write']['calls']} writes",
               f"- target one read per endpoint and no write: {'✓' if not extra and writes == 0 else '✗'}"
-              + (f" (more than one read: {', '.join(extra)})" if extra else "")
+              + (f" ({'; '.join(extra)})" if extra else "")
               + (f" ({writes} writes)" if writes else ""),
               f"- time: {run['sync_seconds']:.1f} s for extract + plan + write (Dagster "
               f"{run['dagster']['overhead_seconds']} s of it, definitions {run['dagster']['definitions_load_seconds']} s "
@@ -184,23 +186,26 @@ def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
 
 def _rate(lines: list[str], profile: str, rate: dict[str, Any], day_calls: int | None) -> None:
     lines += [f"### Rate-bound — {profile} ({'a slice' if rate['slice'] else 'the whole day'} at Xero's limits)", ""]
-    per_call = rate["span_seconds"] / rate["calls"] if rate["calls"] else 0
+    ratio = rate["ratio_to_floor"]
     lines += [f"- {rate['calls']} calls ({rate['writes']} writes of {rate['writes_sent']} of the day's "
               f"{rate['planned_writes_in_day']} planned Xero writes, {rate['reads']} reads) in "
               f"{rate['span_seconds']:.0f} s; floor {rate['floor_seconds']:.0f} s (calls / 60 a minute) → "
-              f"{_ratio(rate['ratio_to_floor'], RATE_TARGET)} of the 1.1× target",
+              f"{ratio:.2f}× the floor, target ≤ {RATE_TARGET}× {'✓' if ratio <= RATE_TARGET else '✗'}",
               f"- 429s: {rate['throttled']}; one-minute windows with more than one 429: "
-              f"{rate['windows_with_more_than_one_429']} {'✓' if rate['windows_with_more_than_one_429'] == 0 else '✗'}",
-              f"- the sandbox's own time per call: {rate.get('sandbox_seconds_per_call', '?')} s; day calls left at "
-              f"the end: {rate['day_calls_left']}"]
-    steady = rate.get("steady_seconds_per_call") or per_call
-    if steady:
-        lines.append(f"- after the first minute's burst: {steady:.2f} s a call (the limit allows 1.00)")
+              f"{rate['windows_with_more_than_one_429']} {'✓' if rate['windows_with_more_than_one_429'] == 0 else '✗'}; "
+              f"day calls left at the end: {rate['day_calls_left']}",
+              f"- the sandbox's own time per call: {rate.get('sandbox_seconds_per_call', '?')} s"]
+    sixty = rate.get("sixty_calls_seconds")
+    if sixty:
+        lines.append(f"- pace: the first 60 calls in {rate['first_60_seconds']} s (the window's burst), then 60 "
+                     f"consecutive calls every {sixty['median']} s (median; slowest {sixty['max']} s) — the "
+                     f"limit allows 60")
     if day_calls:
-        minutes = (min(day_calls, 60) * per_call + max(day_calls - 60, 0) * steady) / 60
+        pace = (sixty["median"] / 60) if sixty else 1.0
+        minutes = ((rate.get("first_60_seconds") or 0) + max(day_calls - 60, 0) * pace) / 60
         lines.append(f"- the whole day ({day_calls} Xero calls in run 1) at this pace: about {minutes:.0f} min "
-                     f"(floor {day_calls / 60:.0f} min); {day_calls} of {XERO_DAY_LIMIT} day calls "
-                     f"{'✓' if day_calls < XERO_DAY_LIMIT else '✗'}")
+                     f"against a floor of {day_calls / 60:.0f} min ({minutes / (day_calls / 60):.2f}×); {day_calls} of "
+                     f"{XERO_DAY_LIMIT} day calls {'✓' if day_calls < XERO_DAY_LIMIT else '✗'}")
     lines.append("")
 
 

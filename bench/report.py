@@ -163,6 +163,12 @@ def _e2e(lines: list[str], profile: str, run: dict[str, Any]) -> None:
               f"peak memory of its process {run['peak_rss_gb']} GB; load average {run['load_average']}", ""]
 
 
+def _recon_text(recon: dict[str, Any]) -> str:
+    if recon["finished"]:
+        return f", then the reconciliation {recon['seconds']:.1f} s"
+    return f", then the reconciliation: not finished after {recon['seconds'] / 60:.0f} min (stopped there)"
+
+
 def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
     xero = analyse(run, "xero")
     auxo = analyse(run, "auxo")
@@ -180,7 +186,7 @@ def _incremental(lines: list[str], profile: str, run: dict[str, Any]) -> None:
               + (f" ({writes} writes)" if writes else ""),
               f"- time: {run['sync_seconds']:.1f} s for extract + plan + write (Dagster "
               f"{run['dagster']['overhead_seconds']} s of it, definitions {run['dagster']['definitions_load_seconds']} s "
-              f"before)" + (f", then the reconciliation {run['recon']['seconds']:.1f} s" if run.get("recon") else ""),
+              f"before)" + (_recon_text(run["recon"]) if run.get("recon") else ""),
               ""]
 
 

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # Xero entities that post on a date, and so are refused in a locked period
 DATED_ENTITIES = frozenset({"invoice", "credit_note", "payment", "prepayment", "manual_journal", "bill"})
 WRITEBACK_ENTITY = "auxo_sync_status"
+PLACEHOLDER_SYSTEM = "xero"  # the only system whose ids a plan cannot know before writing
 MAX_CONSECUTIVE_BATCH_FAILURES = 3
 
 
@@ -131,7 +132,7 @@ class Sink:
             if client is None:
                 continue
             adapter = adapter_for(row["target"], row["entity"], row["operation"])
-            known = ledger.known_targets(self.con, row["connection_id"], row["target"])
+            known = ledger.known_targets(self.con, row["connection_id"], PLACEHOLDER_SYSTEM)
             try:
                 payload = resolve_refs(json.loads(row["payload"]), known)
                 target_id = adapter.lookup(client, payload, row["source_id"])
@@ -220,11 +221,14 @@ class Sink:
         return batches
 
     def _send_stage(self, target: str, client: Any, stage: pl.DataFrame, followups: list[str]) -> int:
-        known = ledger.known_targets(self.con, stage["connection_id"][0], target)
-        known.update(self._confirmed_non_creates(stage, target))
+        # placeholders take Xero ids only (an Auxo write's result is an Auxo id, which plans know already);
+        # a dependency is met once its write is confirmed in whichever system it went to
+        known = ledger.known_targets(self.con, stage["connection_id"][0], PLACEHOLDER_SYSTEM)
+        known.update({ref: id_ for ref, id_ in self._confirmed_refs(stage, PLACEHOLDER_SYSTEM).items() if id_})
+        met = set(known) | set(self._confirmed_refs(stage, None))
         ready: dict[tuple[str, ...], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for row in stage.iter_rows(named=True):
-            missing = [ref for ref in row["depends_on"] or [] if ref not in known]
+            missing = [ref for ref in row["depends_on"] or [] if ref not in met]
             if missing:
                 self._block(row, missing)
                 continue
@@ -253,16 +257,17 @@ class Sink:
                     return batches
         return batches
 
-    def _confirmed_non_creates(self, stage: pl.DataFrame, target: str) -> dict[str, str]:
-        """Dependencies may also be allocations or updates confirmed earlier (by ref), in the same system:
-        an id from the other system must never fill a placeholder."""
+    def _confirmed_refs(self, stage: pl.DataFrame, target: str | None) -> dict[str, str]:
+        """The stage's dependencies confirmed so far (any operation, not only creates), in ``target``
+        (every system when None)."""
         refs = {ref for deps in stage["depends_on"].to_list() for ref in (deps or [])}
         if not refs:
             return {}
         rows = self.con.execute(
-            "select ref, arg_max(target_id, confirmed_at) from sync.write_ledger where status = 'confirmed' "
-            "and target = ? and ref = any(?) group by ref", [target, sorted(refs)]).fetchall()
-        return {ref: target_id for ref, target_id in rows if target_id}
+            "select ref, arg_max(coalesce(target_id, ''), confirmed_at) from sync.write_ledger "
+            "where status = 'confirmed' and (? is null or target = ?) and ref = any(?) group by ref",
+            [target, target, sorted(refs)]).fetchall()
+        return dict(rows)
 
     def _block(self, row: dict[str, Any], missing: list[str]) -> None:
         reasons = []

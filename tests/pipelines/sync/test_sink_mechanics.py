@@ -170,3 +170,14 @@ def test_a_plan_replaces_only_its_own_connections_rows(con):
     assert sorted(stored["ref"].to_list()) == ["contact:Bob", "contact:Zed"]
     with pytest.raises(ValueError, match="holds rows of"):
         store_plan(con, "contact_sync", plan_frame([other]), connection_id="c1")
+
+
+def test_an_auxo_write_may_wait_for_a_xero_write(con):
+    """An ordering dependency across systems is met once the Xero write is confirmed."""
+    recorded = PlannedWrite("c1", "auxo", "payment_status", "update", "auxo:payment:p1", "p1", DAY,
+                            {"path": "payments/sync-status", "item": {"id": "p1", "sync_status": "synced"}},
+                            "Record payment p1 in Auxo", depends_on=("invoice:I1",), priority=190)
+    xero, auxo = FakeXero(), FakeAuxo()
+    Sink(con, xero=xero).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, auxo=auxo).run(plan_frame([recorded]))
+    assert ("payments/sync-status", {"id": "p1", "sync_status": "synced"}) in auxo.items

@@ -14,6 +14,7 @@ from typing import Any
 
 API_SECONDS: dict[str, float] = defaultdict(float)
 API_CALLS: dict[str, int] = defaultdict(int)
+BY_ENDPOINT: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # "xero PUT Invoices" -> [seconds, calls]
 PASSES: list[dict[str, Any]] = []  # one per read of a paged collection: system, endpoint, records, pages
 _lock = threading.Lock()
 
@@ -56,9 +57,15 @@ def install() -> None:
             return original(self, request)
         finally:
             host = request.url.host.split(".")[0]
+            seconds = time.perf_counter() - started
+            parts = request.url.path.split("/")
+            endpoint = parts[3] if len(parts) > 3 and parts[1] in ("api.xro", "api") else request.url.path
             with _lock:
-                API_SECONDS[host] += time.perf_counter() - started
+                API_SECONDS[host] += seconds
                 API_CALLS[host] += 1
+                figures = BY_ENDPOINT[f"{host} {request.method} {endpoint}"]
+                figures[0] += seconds
+                figures[1] += 1
 
     timed._bench_timed = True  # type: ignore[attr-defined]
     EmbeddedTransport.handle_request = timed  # type: ignore[method-assign]
@@ -67,6 +74,14 @@ def install() -> None:
 def snapshot() -> dict[str, dict[str, float]]:
     with _lock:
         return {host: {"seconds": round(API_SECONDS[host], 2), "calls": API_CALLS[host]} for host in API_SECONDS}
+
+
+def by_endpoint() -> dict[str, dict[str, float]]:
+    """Seconds inside the sandbox per system, method and endpoint (the first path segment)."""
+    with _lock:
+        return {key: {"seconds": round(seconds, 2), "calls": int(calls),
+                      "per_call": round(seconds / calls, 3) if calls else 0.0}
+                for key, (seconds, calls) in sorted(BY_ENDPOINT.items(), key=lambda kv: -kv[1][0])}
 
 
 def passes() -> list[dict[str, Any]]:

@@ -155,6 +155,10 @@ def _e2e(lines: list[str], profile: str, run: dict[str, Any]) -> None:
               f"- Dagster: loading the definitions {dagster['definitions_load_seconds']} s (before the run); of the "
               f"{run['sync_seconds']:.1f} s, between steps {dagster['between_steps_seconds']} s and inside steps but "
               f"outside asset bodies {dagster['within_steps_seconds']} s; asset bodies {dagster['asset_bodies_seconds']} s"]
+    heaviest = list(run.get("api_time_by_endpoint", {}).items())[:6]
+    if heaviest:
+        lines.append("- inside the sandboxes, per endpoint: " + "; ".join(
+            f"{key} {v['seconds']} s / {v['calls']} ({v['per_call']} s a call)" for key, v in heaviest))
     if recon:
         lines.append("- then the reconciliation (recon group: re-read what was written, recon.* views, their checks): "
                      + (f"{recon['seconds']:.1f} s" if recon["finished"] else

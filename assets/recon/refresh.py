@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pandera.errors
 
-from assets.extract import dlt_pipeline
+from assets.extract import LOADER_FILE_FORMAT, dlt_pipeline
 from assets.metadata import markdown_table
 from assets.staging.auxo import AUXO_STAGING
 from assets.staging.build import StagedTable, stage
@@ -76,7 +76,7 @@ def re_extract(clients: dict[str, Any], connection_id: str, refreshed: Refreshed
     for system, client in clients.items():
         try:
             source = sources[system](lambda client=client: client, connection_id).with_resources(*RE_READ[system])
-            dlt_pipeline(system).run(source)
+            dlt_pipeline(system).run(source, loader_file_format=LOADER_FILE_FORMAT)
             refreshed.systems.append(system)
         except Exception as exc:
             if _lock_conflict(exc):

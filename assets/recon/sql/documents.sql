@@ -33,8 +33,13 @@ WITH
 starts AS (
     SELECT connection_id, max(sync_start_date) AS sync_start_date
     FROM staging.auxo_sync_settings GROUP BY 1),
+-- each switch's value over the span it held (a handful of rows: joined by hash on the connection
+-- with the span as a range condition, which is far cheaper than an ASOF join over millions of lines)
 switches AS (
-    SELECT connection_id, setting, changed_at, value FROM staging.auxo_sync_setting_history),
+    SELECT connection_id, setting, value, changed_at,
+           coalesce(lead(changed_at) OVER (PARTITION BY connection_id, setting ORDER BY changed_at),
+                    'infinity'::TIMESTAMPTZ) AS changed_until
+    FROM staging.auxo_sync_setting_history),
 accounts AS (SELECT key, account_code FROM recon.mapped_accounts),
 
 -- ---- Auxo side: one row per document, in a common shape ------------------------------------
@@ -82,8 +87,8 @@ payments AS (
 orders AS (
     SELECT o.*, coalesce(s.value, false) AS send_on
     FROM staging.auxo_purchase_orders o
-    ASOF LEFT JOIN (SELECT * FROM switches WHERE setting = 'send_purchase_orders') s
-      ON s.connection_id = o.connection_id AND o.received_at >= s.changed_at
+    LEFT JOIN (SELECT * FROM switches WHERE setting = 'send_purchase_orders') s
+      ON s.connection_id = o.connection_id AND o.received_at >= s.changed_at AND o.received_at < s.changed_until
     WHERE o.status = 'received'),
 bills AS (
     SELECT o.connection_id, 'bill', o.id, o.number, o.received_date, s.name, o.status,
@@ -138,8 +143,8 @@ cogs AS (
     FROM costed c
     LEFT JOIN starts st USING (connection_id)
     LEFT JOIN staging.auxo_customers cu ON cu.connection_id = c.connection_id AND cu.id = c.customer_id
-    ASOF LEFT JOIN (SELECT * FROM switches WHERE setting = 'create_inventory_journals') s
-      ON s.connection_id = c.connection_id AND c.created_at >= s.changed_at),
+    LEFT JOIN (SELECT * FROM switches WHERE setting = 'create_inventory_journals') s
+      ON s.connection_id = c.connection_id AND c.created_at >= s.changed_at AND c.created_at < s.changed_until),
 stock AS (
     SELECT a.connection_id, 'stock_journal', a.id, a.number, a.adjustment_date, NULL, a.kind,
            abs(a.value)::DECIMAL(18, 2), NULL::DECIMAL(18, 2), NULL::DECIMAL(18, 2),
@@ -158,8 +163,8 @@ stock AS (
            NULL, NULL
     FROM staging.auxo_stock_adjustments a
     LEFT JOIN starts st USING (connection_id)
-    ASOF LEFT JOIN (SELECT * FROM switches WHERE setting = 'create_inventory_journals') s
-      ON s.connection_id = a.connection_id AND a.created_at >= s.changed_at),
+    LEFT JOIN (SELECT * FROM switches WHERE setting = 'create_inventory_journals') s
+      ON s.connection_id = a.connection_id AND a.created_at >= s.changed_at AND a.created_at < s.changed_until),
 auxo AS (
     SELECT * FROM invoices UNION ALL SELECT * FROM credits UNION ALL SELECT * FROM payments
     UNION ALL SELECT * FROM bills UNION ALL SELECT * FROM cogs UNION ALL SELECT * FROM stock),
@@ -208,14 +213,16 @@ links AS (
     FROM auxo a JOIN sync.known_targets k
       ON k.connection_id = a.connection_id AND k.target = 'xero' AND k.ref = a.ref
     UNION ALL
-    -- the Reference the sync writes on payments and deposits finds a copy made twice
+    -- the Reference the sync writes on payments and deposits finds a copy made twice (an equi-join
+    -- on the id the Reference carries: 'Auxo PAY <id>' or 'Auxo DEP <id>', perhaps followed by text)
     SELECT a.connection_id, a.ref, a.xero_kind, x.xero_id, 3, 'carries its Auxo reference'
-    FROM auxo a JOIN xero x
-      ON x.connection_id = a.connection_id AND x.xero_kind = a.xero_kind
-     AND a.xero_kind IN ('payment', 'prepayment')
-     AND (x.xero_reference = 'Auxo ' || CASE a.xero_kind WHEN 'payment' THEN 'PAY ' ELSE 'DEP ' END || a.auxo_id
-          OR starts_with(x.xero_reference,
-                         'Auxo ' || CASE a.xero_kind WHEN 'payment' THEN 'PAY ' ELSE 'DEP ' END || a.auxo_id || ' '))),
+    FROM auxo a JOIN (
+        SELECT connection_id, xero_kind, xero_id,
+               regexp_extract(xero_reference, '^Auxo (PAY|DEP) (\S+)', 2) AS auxo_id
+        FROM xero
+        WHERE (xero_kind = 'payment' AND starts_with(xero_reference, 'Auxo PAY '))
+           OR (xero_kind = 'prepayment' AND starts_with(xero_reference, 'Auxo DEP '))) x
+      ON x.connection_id = a.connection_id AND x.xero_kind = a.xero_kind AND x.auxo_id = a.auxo_id),
 matched AS (
     SELECT l.connection_id, l.ref,
            arg_min(l.xero_id, l.priority) AS xero_id,

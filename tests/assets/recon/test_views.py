@@ -54,9 +54,12 @@ def test_an_invoice_written_by_the_sync_is_in_step_and_an_edit_in_xero_is_a_diff
 def test_a_payment_in_xero_twice_is_duplicated(books: Books) -> None:
     books.add("staging.auxo_payments", id="pay_1", kind="payment", source="auxo", status="active",
               payment_date=DAY, amount=Decimal("50.00"), method="eftpos", sync_status="synced", xero_id="p1")
-    for xero_id in ("p1", "p2"):  # the second carries the same Reference: sent twice
+    # the second carries the same Reference (and text a person added after it): sent twice
+    for xero_id, reference in (("p1", "Auxo PAY pay_1"), ("p2", "Auxo PAY pay_1 EFT 42")):
         books.add("staging.xero_payments", payment_id=xero_id, date=DAY, amount=Decimal("50.00"),
-                  reference="Auxo PAY pay_1", status="AUTHORISED", payment_type="ACCRECPAYMENT")
+                  reference=reference, status="AUTHORISED", payment_type="ACCRECPAYMENT")
+    books.add("staging.xero_payments", payment_id="p3", date=DAY, amount=Decimal("50.00"),  # another payment's
+              reference="Auxo PAY pay_10", status="AUTHORISED", payment_type="ACCRECPAYMENT")
     books.views()
     row = books.one("select * from recon.payments where auxo_id = 'pay_1'")
     assert (row["state"], row["xero_matches"]) == ("duplicated", 2)
@@ -117,6 +120,19 @@ def test_out_of_scope_and_switched_off_documents_are_not_required(books: Books) 
     assert reasons == {"INV-0": "Not sent to Xero: dated before the sync start date",
                        "INV-V": "Not sent to Xero: void in Auxo before it was sent",
                        "PO-1": 'Not sent to Xero: "Send Purchase Orders to Xero" was off when it was received'}
+
+
+def test_a_switch_turned_off_and_on_again_covers_only_the_time_it_was_off(books: Books) -> None:
+    books.con.execute("insert into staging.auxo_sync_setting_history values "
+                      "('default', 'create_inventory_journals', false, '2026-03-02T02:00:00Z'), "
+                      "('default', 'create_inventory_journals', true, '2026-03-02T04:00:00Z')")
+    for adjustment, made_at in (("adj_before", "01:00"), ("adj_off", "03:00"), ("adj_after", "05:00")):
+        books.add("staging.auxo_stock_adjustments", id=adjustment, number=adjustment, part_id="prt_1",
+                  kind="adjustment", adjustment_date=DAY, value=Decimal("12.50"), sync_status="pending",
+                  created_at=f"2026-03-02T{made_at}:00Z")
+    books.views()
+    states = dict(books.rows("select auxo_id, state from recon.journals").iter_rows())
+    assert states == {"adj_before": "not_in_xero", "adj_off": "not_required", "adj_after": "not_in_xero"}
 
 
 def test_a_cogs_journal_at_the_cost_in_force_and_its_accounts(books: Books) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from assets.metadata import markdown_table
@@ -21,12 +22,15 @@ from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiE
 from pipelines.sync import ledger
 from pipelines.sync.sink import LockDates, Sink, SinkReport
 from pipelines.sync.store import load_plan
+from pipelines.warehouse import fetch_one, table_exists
 from pipelines.xero.dates import convert_dates
 
 XERO_WRITES = dg.AssetKey(["sync", "xero_writes"])
 AUXO_WRITES = dg.AssetKey(["sync", "auxo_writes"])
 # the chart of accounts the writes post to: its blocking check (mapped_accounts_active_in_xero) gates the sink
 XERO_CHART = [dg.AssetKey(["staging", "xero_accounts"]), dg.AssetKey(["staging", "xero_tax_rates"])]
+# the lock dates as extracted this run: whether held documents may wait without asking Xero again
+XERO_ORGANISATION = dg.AssetKey(["staging", "xero_organisation"])
 RUNBOOK = "docs/runbook.md"
 
 
@@ -45,6 +49,15 @@ def lock_dates_from(organisation: dict) -> LockDates:
 
     return LockDates(period=as_date(converted.get("PeriodLockDate")),
                      end_of_year=as_date(converted.get("EndOfYearLockDate")))
+
+
+def extracted_lock_dates(con: duckdb.DuckDBPyConnection, connection_id: str) -> LockDates | None:
+    """Xero's lock dates as the last extraction saw them (None before the first one)."""
+    if not table_exists(con, "staging", "xero_organisation"):
+        return None
+    found = fetch_one(con, "select period_lock_date, end_of_year_lock_date from staging.xero_organisation "
+                           "where connection_id = ?", [connection_id])
+    return LockDates(period=found[0], end_of_year=found[1]) if found else None
 
 
 def explain_failure(exc: BaseException, system: str) -> dg.Failure | None:
@@ -129,7 +142,7 @@ def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None
 def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The two sink assets, downstream of every plan asset."""
 
-    @dg.asset(key=XERO_WRITES, deps=[*plan_keys, *XERO_CHART], partitions_def=daily_partitions,
+    @dg.asset(key=XERO_WRITES, deps=[*plan_keys, *XERO_CHART, XERO_ORGANISATION], partitions_def=daily_partitions,
               backfill_policy=single_run, pool=WRITER_POOL, group_name="sync", kinds={"xero"},
               description="Writes the day's planned changes to Xero through sync.write_ledger: contacts, invoices, "
                           "credit notes, payments, deposits, bills and journals, each exactly once. Failures are "
@@ -145,6 +158,7 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
                 plan = plan.filter(pl.col("connection_id") == connection.id())
                 sink = Sink(con, xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
+                            extracted_lock_dates=extracted_lock_dates(con, connection.id()),
                             progress=context.log.info)
                 report = sink.run(plan)
                 metadata = _report_metadata(report, con, context.run.run_id, client.budget if client else None,

@@ -7,7 +7,9 @@ Auxo the Xero ids (or errors) of what it wrote. In order:
 1. record the plan (new rows ``planned``; rows already in the ledger keep their state);
 2. finish what a previous run left in doubt: rows that were sent without a recorded answer are
    looked up in the target and confirmed, or made ``planned`` again;
-3. hold documents dated on or before Xero's lock dates (read from Xero before writing);
+3. hold documents dated on or before Xero's lock dates (read from Xero before writing; a run with
+   nothing new to send and only held documents that the lock dates of its own extraction still
+   cover makes no call for them);
 4. never create a document twice: a create whose document the ledger already created (under an
    older version of the plan) is skipped;
 5. send stage by stage (``priority``): contacts, then documents, then payments and allocations,
@@ -77,12 +79,14 @@ class Sink:
     def __init__(self, con: duckdb.DuckDBPyConnection, *, xero: Any = None, auxo: Any = None,
                  run_id: str | None = None, dry_run: bool = False,
                  lock_dates: Callable[[], LockDates] | None = None,
+                 extracted_lock_dates: LockDates | None = None,
                  progress: Callable[[str], None] | None = None) -> None:
         self.con = con
         self.clients = {"xero": xero, "auxo": auxo}
         self.run_id = run_id or f"manual-{uuid.uuid4().hex[:12]}"
         self.dry_run = dry_run
         self._lock_dates = lock_dates
+        self._extracted_lock_dates = extracted_lock_dates
         self._progress = progress or (lambda message: log.info(message))
         self._stopped: dict[str, str] = {}
         self._held_writebacks: list[str] = []
@@ -158,7 +162,7 @@ class Sink:
         rows = ledger.load(self.con, keys).filter(
             (pl.col("target") == "xero") & pl.col("entity").is_in(list(DATED_ENTITIES))
             & pl.col("status").is_in(["planned", "held"]))
-        if rows.is_empty():
+        if rows.is_empty() or self._still_held(rows):
             return
         lock = self._lock_dates().effective
         if lock is None:
@@ -177,6 +181,17 @@ class Sink:
         self._held_writebacks = self._writebacks([(row, {}) for row, _ in newly_held], [o for _, o in newly_held])
         release = rows.filter((pl.col("business_date") > lock) & (pl.col("status") == "held"))
         ledger.update(self.con, release["idempotency_key"].to_list(), run_id=self.run_id, status="planned")
+
+    def _still_held(self, rows: pl.DataFrame) -> bool:
+        """Nothing new to send, and the lock dates as extracted this run still cover every held row.
+
+        Lock dates only ever matter before a send: they are read live whenever a row may be sent. A
+        lock date moved back since the extraction releases its held rows one run later, never early.
+        """
+        lock = self._extracted_lock_dates.effective if self._extracted_lock_dates else None
+        if lock is None or (rows["status"] == "planned").any():
+            return False
+        return bool((rows["business_date"] <= lock).all())
 
     # -- step 4: one create per document ----------------------------------------------------------
 

@@ -105,6 +105,33 @@ def test_documents_in_a_locked_period_are_held(con):
     assert statuses(con)["Invoice OLD"] == "confirmed"
 
 
+def test_held_documents_the_extracted_lock_date_still_covers_wait_without_asking_xero(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30))])
+    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
+    assert statuses(con)["Invoice OLD"] == "held"
+
+    def live() -> LockDates:
+        asked.append(True)
+        return LockDates()
+
+    asked: list[bool] = []
+    extracted = LockDates(end_of_year=date(2026, 6, 30))
+    Sink(con, xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=extracted).run(plan)
+    assert (asked, statuses(con)["Invoice OLD"]) == ([], "held")
+    # the extraction saw the period unlocked: Xero is asked before anything is released and sent
+    Sink(con, xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=LockDates(period=date(2026, 6, 29))).run(plan)
+    assert (asked, statuses(con)["Invoice OLD"]) == ([True], "confirmed")
+
+
+def test_a_document_to_send_reads_the_lock_dates_live_whatever_the_extraction_saw(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30)), invoice("NEW", "Ann")])
+    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30)),
+         extracted_lock_dates=LockDates(period=date(2026, 12, 31))).run(plan)
+    assert (statuses(con)["Invoice OLD"], statuses(con)["Invoice NEW"]) == ("held", "confirmed")
+
+
 def test_a_failed_dependency_blocks_with_the_reason(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"Bob"}

@@ -1,7 +1,7 @@
 """``auxo-xero``: the command line of the sync.
 
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
-    auxo-xero sync --date D [--to D2] [--dry-run]
+    auxo-xero sync --date D [--to D2] [--dry-run] [--resend-refused]
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
@@ -59,6 +59,10 @@ def sync(
     to: Annotated[str | None, typer.Option(help="Last business date, for a range synced as one run.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and record every write in the ledger "
                                                             "as 'planned', send nothing.")] = False,
+    resend_refused: Annotated[bool, typer.Option(
+        "--resend-refused", help="Send again, as they are, the writes Xero or Auxo refused (sync.sync_errors, "
+                                 "class needs_person): after fixing the cause in that system, e.g. renumbering "
+                                 "the clashing Xero invoice or restoring an archived contact.")] = False,
 ) -> None:
     """Sync one day, or a range of days as one run."""
     first = _parse_date(date_, "--date")
@@ -68,7 +72,7 @@ def sync(
     from assets.runner import run_sync
 
     prepare_environment()
-    ok = run_sync(first, last, dry_run=dry_run, console=console)
+    ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused)
     raise typer.Exit(0 if ok else 1)
 
 

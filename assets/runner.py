@@ -57,7 +57,7 @@ def _progress_logger(console: Console) -> dg.LoggerDefinition:
     return progress
 
 
-def run_sync(first: date, last: date, *, dry_run: bool, console: Console) -> bool:
+def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend_refused: bool = False) -> bool:
     """Materialise the sync job for ``[first, last]`` (one run); print a summary; True when it succeeded."""
     from assets.definitions import defs
     from assets.jobs import SYNC_JOB_NAME
@@ -71,10 +71,11 @@ def run_sync(first: date, last: date, *, dry_run: bool, console: Console) -> boo
         tags[ASSET_PARTITION_RANGE_START_TAG] = first.isoformat()
         tags[ASSET_PARTITION_RANGE_END_TAG] = last.isoformat()
     what = f"{first}" if first == last else f"{first} to {last}"
-    console.print(f"[bold]Syncing {what}[/bold]{' (dry run: nothing is sent)' if dry_run else ''}")
+    console.print(f"[bold]Syncing {what}[/bold]{' (dry run: nothing is sent)' if dry_run else ''}"
+                  f"{' (sending refused writes again)' if resend_refused and not dry_run else ''}")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            run_config={"resources": {"sync_mode": {"config": {"dry_run": dry_run}}},
+            run_config={"resources": {"sync_mode": {"config": {"dry_run": dry_run, "resend_refused": resend_refused}}},
                         "loggers": {"progress": {}}},
             instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False)
     print_summary(result.run_id, console)

@@ -35,9 +35,12 @@ RUNBOOK = "docs/runbook.md"
 
 
 class SyncModeResource(dg.ConfigurableResource):
-    """Whether sinks send (``dry_run: false``) or only record the plan in the ledger (``true``)."""
+    """Whether sinks send (``dry_run: false``) or only record the plan in the ledger (``true``), and
+    whether writes a system refused are sent again as they are (``resend_refused: true``: after a
+    person fixed the cause in that system; a changed document is sent again by any run)."""
 
     dry_run: bool = False
+    resend_refused: bool = False
 
 
 def lock_dates_from(organisation: dict) -> LockDates:
@@ -157,6 +160,7 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
                 plan = load_plan(con, first, last, target="xero").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
                 sink = Sink(con, xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
+                            resend_refused=sync_mode.resend_refused,
                             lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
                             extracted_lock_dates=extracted_lock_dates(con, connection.id()),
                             progress=context.log.info)
@@ -182,7 +186,7 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
                 plan = load_plan(con, first, last, target="auxo").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
                 sink = Sink(con, auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
-                            progress=context.log.info)
+                            resend_refused=sync_mode.resend_refused, progress=context.log.info)
                 pending = ledger.pending_writebacks(con, connection.id())
                 report = sink.run(plan, pending_keys=pending)
                 metadata = _report_metadata(report, con, context.run.run_id, None,

@@ -32,25 +32,31 @@ class Classified:
     hint: str
 
 
+# what a person does once the cause of a refusal is fixed: a document changed in Auxo is a new write,
+# sent by any run of its day; one left as it was goes again only when asked to (--resend-refused)
+AFTER_FIX = "then re-run the day (with --resend-refused if the fix was made in Xero)"
+
 # (pattern on Xero's message, code, hint). First match wins.
 _XERO_RULES: tuple[tuple[str, str, str], ...] = (
     (r"must be unique", "duplicate_number",
-     "Xero already has a document with this number. Renumber one of them (in Auxo or in Xero), then re-run the day."),
+     f"Xero already has a document with this number. Renumber one of them, {AFTER_FIX}."),
     (r"has been archived.*un-archived", "contact_archived",
-     "The customer or supplier is archived in Xero. Restore the contact in Xero (or link another one), then re-run."),
+     f"The customer or supplier is archived in Xero. Restore the contact in Xero (or link another one), {AFTER_FIX}."),
     (r"period lock date|lock date|locked period|end of year lock", "period_locked",
      "The document's date is in a period Xero has locked. Ask the bookkeeper to move the lock date, or date the "
      "document after it."),
     (r"Account code '.*' (is not a valid code|has been archived)|not a valid code for this document", "invalid_account",
-     "An account code in mappings/ is missing or archived in Xero. Fix mappings/accounts.yaml or restore the account."),
+     "An account code in mappings/ is missing or archived in Xero. Fix mappings/accounts.yaml or restore the "
+     f"account, {AFTER_FIX}."),
     (r"TaxType code .* cannot be used|tax type|TaxType", "invalid_tax_type",
-     "A tax type in mappings/tax.yaml does not suit the account in Xero. Fix the mapping or the account's tax settings."),
+     "A tax type in mappings/tax.yaml does not suit the account in Xero. Fix the mapping or the account's tax "
+     f"settings, {AFTER_FIX}."),
     (r"exceeds the amount outstanding|amount outstanding|greater than amount outstanding", "amount_exceeds_due",
      "The payment or credit is more than what is still owing in Xero. Check for a payment entered in both systems."),
     (r"already been paid off", "already_paid",
      "The invoice is already fully paid in Xero. Check for a payment entered in both systems."),
     (r"can only be made against Authorised", "document_not_authorised",
-     "The invoice is not approved (AUTHORISED) in Xero, so it cannot take payments. Approve or re-create it."),
+     f"The invoice is not approved (AUTHORISED) in Xero, so it cannot take payments. Approve it, {AFTER_FIX}."),
     (r"total debits .* must equal total credits", "journal_unbalanced",
      "The journal's debits and credits differ. This is a bug in the plan; report it with the journal's ledger row."),
     (r"cannot be edited|not of valid status for modification", "document_locked",
@@ -84,7 +90,8 @@ def classify_xero_validation(messages: list[str]) -> Classified:
     for pattern, code, hint in _XERO_RULES:
         if re.search(pattern, text, re.IGNORECASE):
             return Classified(NEEDS_PERSON, code, text, hint)
-    return Classified(NEEDS_PERSON, "validation", text, "Xero refused the document; its message says why.")
+    return Classified(NEEDS_PERSON, "validation", text,
+                      f"Xero refused the document; its message says why. Fix it, {AFTER_FIX}.")
 
 
 def classify_auxo_error(code: str, message: str) -> Classified:
@@ -104,7 +111,8 @@ def daily_limit(message: str) -> Classified:
 
 def auth_failure(message: str) -> Classified:
     return Classified(NEEDS_PERSON, "auth", message,
-                      "The connection's credentials were refused. Reconnect the app (see README, runbook).")
+                      "The connection's credentials were refused. Reconnect the app (docs/runbook.md), then re-run "
+                      "the day with --resend-refused.")
 
 
 def blocked(message: str) -> Classified:

@@ -11,12 +11,15 @@ Statuses: planned, sent, confirmed, failed, skipped, held, blocked.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 import polars as pl
+
+from pipelines.sync.plan import resolve_refs
 
 STATUSES = ("planned", "sent", "confirmed", "failed", "skipped", "held", "blocked")
 OPEN_STATUSES = ("planned", "sent", "held", "blocked")
@@ -90,9 +93,11 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 def record_plan(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, run_id: str) -> dict[str, int]:
     """Insert the plan's new rows as ``planned``; existing keys keep their state.
 
-    Older open or failed rows for the same document and operation, replaced by a newer version of
-    the plan (the source changed), are marked ``skipped`` — except ``sent`` rows, whose outcome is
-    unknown until they are looked up.
+    Older open, refused or failed rows for the same document and operation, replaced by a newer
+    version of the plan (the source changed), are marked ``skipped`` — except rows sent without a
+    known answer (``sent``, or ``failed`` for a temporary reason), whose outcome stays unknown until
+    they are looked up. A new version that is the refused one with its placeholders filled in (the
+    contact was created since) is the same write: it keeps the refusal (see :func:`carry_refusals`).
     """
     ensure_ledger(con)
     if plan.is_empty():
@@ -116,6 +121,7 @@ def record_plan(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, run_id: str)
             """,
             [run_id, run_id, stamp, stamp],
         )
+        carry_refusals(con, stamp)
         superseded = con.execute(
             """
             update sync.write_ledger l set status = 'skipped', error_class = null, error_code = 'superseded',
@@ -123,7 +129,8 @@ def record_plan(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, run_id: str)
             from incoming_plan p
             where l.connection_id = p.connection_id and l.target = p.target and l.entity = p.entity
               and l.operation = p.operation and l.ref = p.ref and l.idempotency_key <> p.idempotency_key
-              and l.status in ('planned', 'failed', 'held', 'blocked') and l.sent_at is null
+              and l.status in ('planned', 'failed', 'held', 'blocked')
+              and (l.sent_at is null or (l.status = 'failed' and l.error_class is distinct from 'retryable'))
             returning l.idempotency_key
             """,
             [run_id, stamp],
@@ -131,6 +138,42 @@ def record_plan(con: duckdb.DuckDBPyConnection, plan: pl.DataFrame, run_id: str)
     finally:
         con.unregister("incoming_plan")
     return {"new": plan.height - existing, "existing": existing, "superseded": len(superseded)}
+
+
+def carry_refusals(con: duckdb.DuckDBPyConnection, planned_at: datetime) -> int:
+    """Rows of ``incoming_plan`` just planned (at ``planned_at``) that repeat a refused write of the
+    same document — the same payload once placeholders are filled with the ids known now — take
+    over its refusal instead of being sent to be refused again; the rows taken over.
+
+    A refused write is sent again when its document changes, not when a run first knows the id
+    that a placeholder stood for; ``resend_refused`` still sends it, under its new key.
+    """
+    pairs = con.execute(
+        """
+        select p.idempotency_key, p.connection_id, p.payload, l.payload,
+               l.error_class, l.error_code, l.error_message, l.error_hint
+        from incoming_plan p
+        join sync.write_ledger n on n.idempotency_key = p.idempotency_key and n.status = 'planned'
+         and n.planned_at = ?
+        join sync.write_ledger l
+          on l.connection_id = p.connection_id and l.target = p.target and l.entity = p.entity
+         and l.operation = p.operation and l.ref = p.ref and l.idempotency_key <> p.idempotency_key
+        where l.status = 'failed' and l.error_class = 'needs_person' and l.sent_at is not null
+        """, [planned_at]).fetchall()
+    known: dict[str, dict[str, str]] = {}
+    carried = 0
+    for key, connection_id, payload, refused_payload, error_class, code, message, hint in pairs:
+        ids = known.setdefault(connection_id, known_targets(con, connection_id))
+        try:
+            same = resolve_refs(json.loads(payload), ids) == resolve_refs(json.loads(refused_payload), ids)
+        except KeyError:  # a placeholder still unknown: not comparable, so a new write
+            same = False
+        if same:
+            con.execute("update sync.write_ledger set status = 'failed', error_class = ?, error_code = ?, "
+                        "error_message = ?, error_hint = ? where idempotency_key = ?",
+                        [error_class, code, message, hint, key])
+            carried += 1
+    return carried
 
 
 def load(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> pl.DataFrame:

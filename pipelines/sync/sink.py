@@ -7,14 +7,17 @@ Auxo the Xero ids (or errors) of what it wrote. In order:
 1. record the plan (new rows ``planned``; rows already in the ledger keep their state);
 2. finish what a previous run left in doubt: rows that were sent without a recorded answer are
    looked up in the target and confirmed, or made ``planned`` again;
-3. hold documents dated on or before Xero's lock dates (read from Xero before writing; a run with
+3. never create a document twice: a create whose document the ledger already created, or may
+   have (under an older version of the plan, sent with no answer), is skipped;
+4. hold documents dated on or before Xero's lock dates (read from Xero before writing; a run with
    nothing new to send and only held documents that the lock dates of its own extraction still
    cover makes no call for them);
-4. never create a document twice: a create whose document the ledger already created (under an
-   older version of the plan) is skipped;
 5. send stage by stage (``priority``): contacts, then documents, then payments and allocations,
    then journals; ``$ref`` placeholders are filled from what is confirmed; a row whose dependency
-   failed is ``blocked`` with the reason;
+   failed is ``blocked`` with the reason. A row the target refused (``needs_person``) is sent
+   again as its new version once its document changes, or as it is when asked (``resend_refused``:
+   a person fixed the cause in the target, e.g. renumbered the clashing Xero invoice). A refused
+   document was never written, so sending it again cannot duplicate it;
 6. Auxo writes last, including the write-backs of this run's Xero outcomes.
 
 Rows are marked ``sent`` (committed) before each request and ``confirmed``/``failed`` after, so a
@@ -79,7 +82,7 @@ class Sink:
     def __init__(self, con: duckdb.DuckDBPyConnection, *, xero: Any = None, auxo: Any = None,
                  run_id: str | None = None, dry_run: bool = False,
                  lock_dates: Callable[[], LockDates] | None = None,
-                 extracted_lock_dates: LockDates | None = None,
+                 extracted_lock_dates: LockDates | None = None, resend_refused: bool = False,
                  progress: Callable[[str], None] | None = None) -> None:
         self.con = con
         self.clients = {"xero": xero, "auxo": auxo}
@@ -87,6 +90,7 @@ class Sink:
         self.dry_run = dry_run
         self._lock_dates = lock_dates
         self._extracted_lock_dates = extracted_lock_dates
+        self._resend_classes = [errors.RETRYABLE, errors.NEEDS_PERSON] if resend_refused else [errors.RETRYABLE]
         self._progress = progress or (lambda message: log.info(message))
         self._stopped: dict[str, str] = {}
         self._held_writebacks: list[str] = []
@@ -103,8 +107,8 @@ class Sink:
         keys = list(dict.fromkeys([*keys, *(pending_keys or [])]))
         if not self.dry_run and keys:
             report.reconciled = self._reconcile(keys)
-            self._hold_locked(keys)
             self._skip_duplicate_creates(keys)
+            self._hold_locked(keys)
             followups: list[str] = list(self._held_writebacks)
             for target in ("xero", "auxo"):
                 if self.clients.get(target) is None:
@@ -154,7 +158,34 @@ class Sink:
             self._progress(f"{found} writes of an earlier run had reached their target; recorded without resending")
         return found
 
-    # -- step 3: lock dates ---------------------------------------------------------------------
+    # -- step 3: one create per document ----------------------------------------------------------
+
+    def _skip_duplicate_creates(self, keys: list[str]) -> None:
+        rows = ledger.load(self.con, keys).filter((pl.col("operation") == "create") & (pl.col("status") == "planned"))
+        if rows.is_empty():
+            return
+        frame = rows.select("idempotency_key", "connection_id", "target", "entity", "ref")
+        self.con.register("create_rows", frame)
+        try:
+            dupes = self.con.execute(
+                """
+                select c.idempotency_key, any_value(l.target_id), any_value(l.status)
+                from create_rows c join sync.write_ledger l
+                  on l.connection_id = c.connection_id and l.target = c.target and l.entity = c.entity
+                 and l.ref = c.ref and l.operation = 'create' and l.idempotency_key <> c.idempotency_key
+                 and (l.status = 'confirmed' or l.sent_at is not null
+                      and (l.status = 'sent' or l.status = 'failed' and l.error_class = ?))
+                group by c.idempotency_key
+                """, [errors.RETRYABLE]).fetchall()
+        finally:
+            self.con.unregister("create_rows")
+        for key, target_id, status in dupes:
+            message = (f"already created in Xero as {target_id}" if status == "confirmed"
+                       else "an earlier create of this document may have reached Xero; it is checked first")
+            ledger.update(self.con, [key], run_id=self.run_id, status="skipped", error_code="already_created",
+                          error_message=message)
+
+    # -- step 4: lock dates ---------------------------------------------------------------------
 
     def _hold_locked(self, keys: list[str]) -> None:
         if self._lock_dates is None or self.clients.get("xero") is None:
@@ -193,40 +224,14 @@ class Sink:
             return False
         return bool((rows["business_date"] <= lock).all())
 
-    # -- step 4: one create per document ----------------------------------------------------------
-
-    def _skip_duplicate_creates(self, keys: list[str]) -> None:
-        rows = ledger.load(self.con, keys).filter((pl.col("operation") == "create") & (pl.col("status") == "planned"))
-        if rows.is_empty():
-            return
-        frame = rows.select("idempotency_key", "connection_id", "target", "entity", "ref")
-        self.con.register("create_rows", frame)
-        try:
-            dupes = self.con.execute(
-                """
-                select c.idempotency_key, any_value(l.target_id), any_value(l.status)
-                from create_rows c join sync.write_ledger l
-                  on l.connection_id = c.connection_id and l.target = c.target and l.entity = c.entity
-                 and l.ref = c.ref and l.operation = 'create' and l.idempotency_key <> c.idempotency_key
-                 and (l.status = 'confirmed' or l.sent_at is not null and l.status in ('sent', 'failed'))
-                group by c.idempotency_key
-                """).fetchall()
-        finally:
-            self.con.unregister("create_rows")
-        for key, target_id, status in dupes:
-            message = (f"already created in Xero as {target_id}" if status == "confirmed"
-                       else "an earlier create of this document may have reached Xero; it is checked first")
-            ledger.update(self.con, [key], run_id=self.run_id, status="skipped", error_code="already_created",
-                          error_message=message)
-
     # -- step 5/6: sending --------------------------------------------------------------------------
 
     def _send_target(self, target: str, keys: list[str], followups: list[str]) -> int:
         client = self.clients[target]
-        rows = ledger.load(self.con, keys).filter((pl.col("target") == target)
-                                                   & pl.col("status").is_in(["planned", "blocked"])
-                                                   | ((pl.col("target") == target) & (pl.col("status") == "failed")
-                                                      & (pl.col("error_class") == errors.RETRYABLE)))
+        rows = ledger.load(self.con, keys).filter(
+            (pl.col("target") == target)
+            & (pl.col("status").is_in(["planned", "blocked"])
+               | ((pl.col("status") == "failed") & pl.col("error_class").is_in(self._resend_classes))))
         batches = 0
         for priority in sorted(rows["priority"].unique().to_list()):
             if target in self._stopped:
@@ -311,7 +316,12 @@ class Sink:
     def _send_batch(self, target: str, adapter: Adapter, client: Any,
                     chunk: list[tuple[dict[str, Any], dict[str, Any]]], followups: list[str]) -> bool:
         keys = [row["idempotency_key"] for row, _ in chunk]
-        batch_key = _batch_key(keys)
+        # a refused write sent again must not replay Xero's cached refusal (an Idempotency-Key's answer
+        # is kept for minutes): its attempt count makes the key new; anything else keeps its key, so a
+        # retry of a request whose answer was lost replays that answer
+        resent = [row["attempts"] for row, _ in chunk
+                  if row["status"] == "failed" and row["error_class"] == errors.NEEDS_PERSON]
+        batch_key = _batch_key(keys, f"resend-{max(resent)}" if resent else "")
         ledger.mark_sent(self.con, keys, batch_key, self.run_id)  # committed before the request leaves
         try:
             outcomes = adapter.send(client, [payload for _, payload in chunk], batch_key)
@@ -390,7 +400,7 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
-def _batch_key(keys: list[str]) -> str:
+def _batch_key(keys: list[str], salt: str = "") -> str:
     import hashlib
 
-    return "batch-" + hashlib.sha256("|".join(keys).encode()).hexdigest()[:48]
+    return "batch-" + hashlib.sha256(("|".join(keys) + salt).encode()).hexdigest()[:48]

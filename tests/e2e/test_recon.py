@@ -50,11 +50,12 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 
 def run(instance: dg.DagsterInstance, *, partition_key: str | None = None, tags: dict[str, str] | None = None,
-        selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
+        selection: list[dg.AssetKey] | None = None, resend_refused: bool = False) -> dg.ExecuteInProcessResult:
     from assets.definitions import defs
 
     result = defs.resolve_job_def("sync_day").execute_in_process(
-        run_config={"resources": {"sync_mode": {"config": {"dry_run": False}}}}, instance=instance,
+        run_config={"resources": {"sync_mode": {"config": {"dry_run": False, "resend_refused": resend_refused}}}},
+        instance=instance,
         partition_key=partition_key, tags=tags or {}, asset_selection=selection, raise_on_error=False)
     failures = [e.event_specific_data.error.message[:500] for e in result.all_events if e.is_step_failure]
     assert result.success, failures
@@ -153,3 +154,24 @@ def test_a_journal_edited_in_xero_fails_a_check_with_the_journal_in_its_metadata
     assert journal["auxo_number"] in table and "10.00" in table  # the journal, and by how much
     row = query(f"select state, reason, what_to_do from recon.documents where xero_id = '{journal['xero_id']}'")
     assert row["state"][0] == "different" and "restore it in Xero" in row["what_to_do"][0]
+
+
+def test_a_contact_restored_in_xero_lets_a_re_run_that_resends_refused_writes_send_its_invoice(
+        synced: dict[str, Any]) -> None:
+    refused = query("select u.auxo_id, u.business_date, l.xero_contact_id from recon.unsynced_documents u "
+                    "join recon.invoices i using (auxo_id) join recon.contact_links l "
+                    "on l.kind = 'customer' and l.auxo_id = i.party_id "
+                    "where u.error_code = 'contact_archived'").row(0, named=True)
+    with httpx.Client(transport=transport("xero", settings.sandbox_state_dir("xero")),
+                      base_url="http://xero.sandbox/admin") as admin:  # the bookkeeper restores the contact
+        answer = admin.post("/actions/edit-contact", json={"ContactID": refused["xero_contact_id"],
+                                                           "ContactStatus": "ACTIVE"})
+        assert answer.status_code < 300, answer.text
+    day = str(refused["business_date"])
+    invoice = f"select state, cause, xero_matches from recon.invoices where auxo_id = '{refused['auxo_id']}'"
+    run(synced["instance"], partition_key=day)
+    assert query(invoice).row(0) == ("not_in_xero", "refused", 0)  # a plain re-run leaves a refusal alone
+    run(synced["instance"], partition_key=day, resend_refused=True)
+    assert query(invoice).row(0) == ("in_step", "in_step", 1)
+    run(synced["instance"], partition_key=day, resend_refused=True)  # nothing left to resend: still once
+    assert query(invoice).row(0) == ("in_step", "in_step", 1)

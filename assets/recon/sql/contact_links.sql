@@ -71,7 +71,8 @@ SELECT connection_id, kind, auxo_id, name AS auxo_name, email AS auxo_email, pho
        END AS reason,
        CASE link_state
            WHEN 'linked_to_archived' THEN 'Restore the contact in Xero, or link the Auxo record to the contact that '
-                                          || 'replaced it; then re-run the days of its documents'
+                                          || 'replaced it; then re-run the days of its documents (with '
+                                          || '--resend-refused if it was restored in Xero)'
            WHEN 'review' THEN 'Pick the right Xero contact (recon.contact_review) and record it on the Auxo '
                               || kind || ', or make the match unambiguous in Xero; then re-run the day'
            WHEN 'create_failed' THEN coalesce(error_hint, 'Fix the contact as Xero says, then re-run the day')

@@ -165,6 +165,66 @@ def test_a_changed_document_is_never_created_twice(con):
     assert row[0] == "skipped" and "already created in Xero" in row[1]
 
 
+def test_a_refused_document_changed_in_auxo_is_sent_as_its_new_version_once(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"I1"}  # Xero already has an I1
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    assert statuses(con)["Invoice I1"] == "failed"
+    renumbered = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
+                              {"InvoiceNumber": "I1-A", "Contact": {"ContactID": ref_placeholder("contact:Ann")}},
+                              "Invoice I1-A", depends_on=("contact:Ann",), priority=20)
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
+    assert [i["InvoiceNumber"] for i in xero.docs["Invoices"]] == ["I1-A"]
+    assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "skipped", "Invoice I1-A": "confirmed"}
+
+
+def test_a_refused_document_fixed_in_xero_goes_again_only_when_asked(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"I1"}
+    plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    xero.invalid_names = set()  # the clashing Xero invoice was renumbered
+    calls = sum(xero.calls.values())
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    assert (statuses(con)["Invoice I1"], sum(xero.calls.values())) == ("failed", calls)  # a re-run sends nothing
+    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    assert statuses(con)["Invoice I1"] == "confirmed" and len(xero.docs["Invoices"]) == 1
+    told_auxo = [item for _, item in auxo.items if item["id"] == "I1"]
+    assert [item["sync_status"] for item in told_auxo] == ["error", "synced"]
+
+
+def test_a_refused_document_planned_again_with_its_contact_id_known_keeps_its_refusal(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"I1"}
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    ann = xero.docs["Contacts"][0]["ContactID"]
+    # the next run's plan knows Ann's id instead of the placeholder: the same write, not a changed document
+    same = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
+                        {"InvoiceNumber": "I1", "Reference": "ABC123", "Contact": {"ContactID": ann}},
+                        "Invoice I1 (again)", priority=20)
+    calls = sum(xero.calls.values())
+    Sink(con, xero=xero, auxo=auxo).run(plan_frame([same]))
+    assert sum(xero.calls.values()) == calls
+    assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "skipped", "Invoice I1 (again)": "failed"}
+    message = con.execute("select error_message from sync.sync_errors where description = 'Invoice I1 (again)'")
+    assert message.fetchone()[0] == "Invoice # must be unique."
+    xero.invalid_names = set()
+    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan_frame([same]))
+    assert statuses(con)["Invoice I1 (again)"] == "confirmed" and len(xero.docs["Invoices"]) == 1
+
+
+def test_a_refused_write_sent_again_does_not_replay_the_cached_refusal(con):
+    xero, auxo = FakeXero(), FakeAuxo()
+    xero.invalid_names = {"Bob"}
+    plan = plan_frame([contact("Bob")])
+    Sink(con, xero=xero, auxo=auxo).run(plan)
+    xero.invalid_names = set()  # fixed within Xero's minutes of cached answers: a new key is a new request
+    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    assert statuses(con)["Contact Bob"] == "confirmed"
+
+
 def test_a_document_waiting_for_a_contact_in_review_says_so(con):
     con.execute("create schema plans")
     con.execute("create table plans.contact_matches as select 'contact:Eve' as ref, 'review' as decision, "

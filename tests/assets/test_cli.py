@@ -1,0 +1,39 @@
+"""The command line's sync options reach the run, and bad input stops with the option named."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from assets import cli, runner
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_sync(first: date, last: date, **options: Any) -> bool:
+        calls.append({"first": first, "last": last, **{k: v for k, v in options.items() if k != "console"}})
+        return True
+
+    monkeypatch.setattr(runner, "run_sync", fake_run_sync)
+    monkeypatch.setattr(cli, "prepare_environment", lambda: None)
+    return calls
+
+
+def test_sync_passes_dry_run_and_resend_refused_to_the_run(runs: list[dict[str, Any]]) -> None:
+    result = CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24", "--to", "2026-11-25", "--resend-refused"])
+    assert result.exit_code == 0, result.output
+    assert runs == [{"first": date(2026, 11, 24), "last": date(2026, 11, 25), "dry_run": False,
+                     "resend_refused": True}]
+    CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24", "--dry-run"])
+    assert runs[-1] == {"first": date(2026, 11, 24), "last": date(2026, 11, 24), "dry_run": True,
+                        "resend_refused": False}
+
+
+@pytest.mark.parametrize(("args", "named"), [(["--date", "24/11/2026"], "--date"),
+                                             (["--date", "2026-11-24", "--to", "2026-11-01"], "--to")])
+def test_a_bad_date_names_the_option(runs: list[dict[str, Any]], args: list[str], named: str) -> None:
+    result = CliRunner().invoke(cli.app, ["sync", *args])
+    assert result.exit_code == 2 and named in result.output and not runs

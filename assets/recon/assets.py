@@ -75,8 +75,11 @@ def systems_to_re_read(con: duckdb.DuckDBPyConnection, mode: str, run_id: str, r
         return ["xero", "auxo"]
     if not warehouse_helpers.table_exists(con, "sync", "write_ledger"):
         return []
+    # rows this run touched that were ever sent, except those it only set aside (a refused version
+    # superseded by a newer one was sent by an earlier run, not this one)
     written = {target for (target,) in con.execute(
-        "select distinct target from sync.write_ledger where run_id = ? and sent_at is not null", [run_id]).fetchall()}
+        "select distinct target from sync.write_ledger where run_id = ? and sent_at is not null "
+        "and status <> 'skipped'", [run_id]).fetchall()}
     return [system for system in ("xero", "auxo") if system in written]
 
 

@@ -9,6 +9,7 @@ pipeline is built at run time, so the warehouse path is the one configured when 
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -18,7 +19,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.runtime.collector import LogCollector
 
 from assets.resources import AuxoApiResource, ConnectionResource, XeroApiResource
-from pipelines import settings
+from pipelines import settings, warehouse
 from pipelines.auxo.settings import RESOURCES as AUXO_RESOURCES
 from pipelines.auxo.source import auxo_source
 from pipelines.xero.settings import RESOURCES as XERO_RESOURCES
@@ -58,6 +59,22 @@ def dlt_pipeline(system: str) -> dlt.Pipeline:
     )
 
 
+def load(system: str, source: Any) -> Any:
+    """Run ``source`` into ``raw_<system>`` outside Dagster's dlt resource, loaded as the assets load."""
+    return dlt_pipeline(system).run(source, loader_file_format=LOADER_FILE_FORMAT)
+
+
+@contextmanager
+def retry_when_warehouse_busy() -> Iterator[None]:
+    """dlt found the warehouse locked by another process: ask Dagster to retry the step shortly."""
+    try:
+        yield
+    except Exception as exc:
+        if warehouse.is_lock_conflict(exc):
+            raise dg.RetryRequested(max_retries=10, seconds_to_wait=3) from exc
+        raise
+
+
 def _unused_client() -> Any:
     raise RuntimeError("the import-time dlt source only describes assets; runs build their own")
 
@@ -65,12 +82,9 @@ def _unused_client() -> Any:
 def _run(context: dg.AssetExecutionContext, dlt_resource: DagsterDltResource, source: Any,
          system: str, client: Any) -> Iterator[Any]:
     try:
-        results = list(dlt_resource.run(context=context, dlt_source=source, dlt_pipeline=dlt_pipeline(system),
-                                        loader_file_format=LOADER_FILE_FORMAT))
-    except Exception as exc:
-        if "Could not set lock" in repr(exc) or "Conflicting lock" in repr(exc):
-            raise dg.RetryRequested(max_retries=10, seconds_to_wait=3) from exc
-        raise
+        with retry_when_warehouse_busy():
+            results = list(dlt_resource.run(context=context, dlt_source=source, dlt_pipeline=dlt_pipeline(system),
+                                            loader_file_format=LOADER_FILE_FORMAT))
     finally:
         client.close()
     calls = {f"{method} {endpoint}": n for (method, endpoint), n in sorted(client.calls.items())}

@@ -12,8 +12,6 @@ import time
 from collections import defaultdict
 from typing import Any
 
-API_SECONDS: dict[str, float] = defaultdict(float)
-API_CALLS: dict[str, int] = defaultdict(int)
 BY_ENDPOINT: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # "xero PUT Invoices" -> [seconds, calls]
 PASSES: list[dict[str, Any]] = []  # one per read of a paged collection: system, endpoint, records, pages
 _lock = threading.Lock()
@@ -61,8 +59,6 @@ def install() -> None:
             parts = request.url.path.split("/")
             endpoint = parts[3] if len(parts) > 3 and parts[1] in ("api.xro", "api") else request.url.path
             with _lock:
-                API_SECONDS[host] += seconds
-                API_CALLS[host] += 1
                 figures = BY_ENDPOINT[f"{host} {request.method} {endpoint}"]
                 figures[0] += seconds
                 figures[1] += 1
@@ -73,7 +69,12 @@ def install() -> None:
 
 def snapshot() -> dict[str, dict[str, float]]:
     with _lock:
-        return {host: {"seconds": round(API_SECONDS[host], 2), "calls": API_CALLS[host]} for host in API_SECONDS}
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        for key, (seconds, calls) in BY_ENDPOINT.items():
+            host = totals[key.split(" ", 1)[0]]
+            host[0] += seconds
+            host[1] += calls
+        return {host: {"seconds": round(seconds, 2), "calls": int(calls)} for host, (seconds, calls) in totals.items()}
 
 
 def by_endpoint() -> dict[str, dict[str, float]]:

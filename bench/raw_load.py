@@ -235,11 +235,11 @@ def prime_auxo_cursor(workshop: Workshop, before: datetime, connection_id: str =
     """Run the project's dlt Auxo source once over the singletons and the newest record of each
     resource before ``before``: dlt's tables, schema and incremental cursors then stand where a
     nightly run would have left them (the bulk of the history is loaded by :func:`load_auxo_raw`)."""
-    from assets.extract import dlt_pipeline
+    from assets.extract import load
     from pipelines.auxo.source import auxo_source
 
     stub = _NewestRecords(auxo_records.singletons(workshop), newest_records(workshop, before))
-    dlt_pipeline("auxo").run(auxo_source(lambda: stub, connection_id))  # type: ignore[arg-type, return-value]
+    load("auxo", auxo_source(lambda: stub, connection_id))  # type: ignore[arg-type, return-value]
 
 
 def compare_with_extraction(home: Path, profile: str = "demo") -> dict[str, Any]:
@@ -248,7 +248,7 @@ def compare_with_extraction(home: Path, profile: str = "demo") -> dict[str, Any]
     import os
 
     os.environ["AUXO_XERO_HOME"] = str(home)
-    from assets.extract import dlt_pipeline
+    from assets.extract import load
     from assets.resources import build_auxo_client
     from assets.staging.auxo import AUXO_STAGING
     from pipelines import settings, warehouse
@@ -260,7 +260,7 @@ def compare_with_extraction(home: Path, profile: str = "demo") -> dict[str, Any]
     workshop = generate(profile, 42)
     seed_auxo(workshop, settings.sandbox_state_dir("auxo"))
     client = build_auxo_client()
-    dlt_pipeline("auxo").run(auxo_source(lambda: client))
+    load("auxo", auxo_source(lambda: client))
     client.close()
     direct = home / "direct.duckdb"
     differences: dict[str, str] = {}

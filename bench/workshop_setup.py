@@ -41,7 +41,7 @@ def local_midnight(day: date) -> datetime:
 def extract_xero() -> dict[str, Any]:
     """The project's Xero dlt source, run for real against the embedded sandbox (in this process);
     API calls made and this process's peak memory."""
-    from assets.extract import LOADER_FILE_FORMAT, dlt_pipeline
+    from assets.extract import load
     from assets.resources import build_xero_client
     from bench.instrument import unpace_xero_client
     from pipelines.connections import connection_id
@@ -50,8 +50,7 @@ def extract_xero() -> dict[str, Any]:
     unpace_xero_client()  # the sandbox's limits are off: a set-up need not wait on Xero's pace
     client = build_xero_client()
     try:
-        # as the extraction asset loads (parquet: INSERT ... VALUES files peaked at 16 GB here)
-        dlt_pipeline("xero").run(xero_source(lambda: client, connection_id()), loader_file_format=LOADER_FILE_FORMAT)
+        load("xero", xero_source(lambda: client, connection_id()))  # as the extraction assets load
     finally:
         client.close()
     return {"calls": {f"{method} {endpoint}": n for (method, endpoint), n in sorted(client.calls.items())},

@@ -21,8 +21,9 @@ SCHEMAS = ("raw_auxo", "raw_xero", "staging", "plans", "sync", "recon")
 LOCK_WAIT_SECONDS = 120.0
 
 
-def _is_lock_conflict(exc: BaseException) -> bool:
-    text = str(exc)
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Another process holds the warehouse file (DuckDB's error, or a dlt step failure wrapping it)."""
+    text = f"{exc} {exc!r}"
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
@@ -40,8 +41,8 @@ def connect(path: Path | None = None, *, read_only: bool = False,
             con = duckdb.connect(str(path), read_only=read_only)
             break
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
-                if _is_lock_conflict(exc):
+            if not is_lock_conflict(exc) or time.monotonic() >= deadline:
+                if is_lock_conflict(exc):
                     raise RuntimeError(
                         f"the warehouse {path} is held by another process for longer than {wait_seconds:.0f} s "
                         "— close the other DuckDB session (notebook, duckdb CLI) and run again"

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pandera.errors
 
-from assets.extract import LOADER_FILE_FORMAT, dlt_pipeline
+from assets.extract import load, retry_when_warehouse_busy
 from assets.metadata import markdown_table
 from assets.staging.auxo import AUXO_STAGING
 from assets.staging.build import StagedTable, stage
@@ -62,11 +62,6 @@ class Refreshed:
         return sum(self.calls.values())
 
 
-def _lock_conflict(exc: BaseException) -> bool:
-    text = repr(exc)
-    return "Could not set lock" in text or "Conflicting lock" in text
-
-
 def re_extract(clients: dict[str, Any], connection_id: str, refreshed: Refreshed) -> None:
     """Load what changed in each system since the last extraction (``clients``: system → client).
 
@@ -74,14 +69,10 @@ def re_extract(clients: dict[str, Any], connection_id: str, refreshed: Refreshed
     """
     sources: dict[str, Callable[..., Any]] = {"xero": xero_source, "auxo": auxo_source}
     for system, client in clients.items():
-        try:
-            source = sources[system](lambda client=client: client, connection_id).with_resources(*RE_READ[system])
-            dlt_pipeline(system).run(source, loader_file_format=LOADER_FILE_FORMAT)
-            refreshed.systems.append(system)
-        except Exception as exc:
-            if _lock_conflict(exc):
-                raise dg.RetryRequested(max_retries=10, seconds_to_wait=3) from exc
-            raise
+        source = sources[system](lambda client=client: client, connection_id).with_resources(*RE_READ[system])
+        with retry_when_warehouse_busy():
+            load(system, source)
+        refreshed.systems.append(system)
         for (method, endpoint), n in sorted(client.calls.items()):
             refreshed.calls[f"{system} {method} {endpoint}"] = n
 

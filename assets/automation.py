@@ -31,6 +31,7 @@ from assets.jobs import sync_day
 from assets.partitions import TIMEZONE
 from assets.resources import ConnectionResource, WarehouseResource, XeroApiResource
 from pipelines import warehouse
+from pipelines.sync import ledger
 from pipelines.xero.dates import convert_dates
 
 RETRY_SENSOR = "retry_failed_writes"
@@ -64,38 +65,17 @@ class Retry:
     reasons: dict[str, int]
 
 
-RETRY_SQL = """
-with lock as (
-    select max(greatest(coalesce(period_lock_date, date '0001-01-01'),
-                        coalesce(end_of_year_lock_date, date '0001-01-01'))) as lock_date
-    from staging.xero_organisation where connection_id = $connection)
-select l.business_date, l.idempotency_key, l.status, l.attempts,
-       case when l.status = 'failed' then 'temporary failure'
-            when l.status = 'planned' then 'stopped by the daily limit'
-            when l.status = 'sent' then 'sent, answer lost'
-            else 'lock date moved' end as reason
-from sync.write_ledger l, lock
-where l.connection_id = $connection and (
-    (l.status = 'failed' and l.error_class = 'retryable' and l.attempts < $max_attempts)
- or (l.status = 'planned' and l.error_class = 'daily_limit' and cast(l.updated_at as date) < $today_utc)
- or (l.status = 'sent' and l.updated_at < $stuck_before)
- or (l.status = 'held' and l.business_date > coalesce(lock.lock_date, date '0001-01-01')))
-"""
-
-
 def writes_to_retry(con, connection_id: str, now: datetime) -> Retry | None:
-    """What the retry sensor would re-run now, from ``sync.write_ledger`` (None: nothing)."""
-    if not warehouse.table_exists(con, "sync", "write_ledger"):
-        return None
-    sql = RETRY_SQL
-    if not warehouse.table_exists(con, "staging", "xero_organisation"):
-        sql = sql.replace("from staging.xero_organisation where connection_id = $connection",
-                          "where $connection is not null")
-        sql = sql.replace("coalesce(period_lock_date, date '0001-01-01')", "date '0001-01-01'")
-        sql = sql.replace("coalesce(end_of_year_lock_date, date '0001-01-01')", "date '0001-01-01'")
-    rows = con.execute(sql, {"connection": connection_id, "max_attempts": MAX_ATTEMPTS,
-                             "today_utc": now.astimezone(UTC).date(),
-                             "stuck_before": now - STUCK_AFTER}).fetchall()
+    """What the retry sensor would re-run now, from the ledger (None: nothing)."""
+    lock = None
+    if warehouse.table_exists(con, "staging", "xero_organisation"):
+        found = warehouse.fetch_one(
+            con, "select max(greatest(coalesce(period_lock_date, date '0001-01-01'), "
+                 "coalesce(end_of_year_lock_date, date '0001-01-01'))) from staging.xero_organisation "
+                 "where connection_id = ?", [connection_id])
+        lock = found[0] if found else None
+    rows = ledger.due_for_retry(con, connection_id, max_attempts=MAX_ATTEMPTS, today_utc=now.astimezone(UTC).date(),
+                                stuck_before=now - STUCK_AFTER, lock_date=lock)
     if not rows:
         return None
     days = sorted(d for d, *_ in rows if d is not None)

@@ -19,7 +19,7 @@ from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL
 from assets.resources import AuxoApiResource, ConnectionResource, WarehouseResource, XeroApiResource
 from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiError
-from pipelines.sync import ledger
+from pipelines.sync.ledger import Ledger
 from pipelines.sync.sink import LockDates, Sink, SinkReport
 from pipelines.sync.store import load_plan
 from pipelines.warehouse import fetch_one, table_exists
@@ -98,20 +98,22 @@ def explained(system: str) -> Iterator[None]:
         raise failure from exc
 
 
-def _by_plan(con, keys: list[str]) -> pl.DataFrame:
+def _by_plan(writes: Ledger, keys: list[str]) -> pl.DataFrame:
     """Per plan asset, how many of its writes in this run ended in each status (the plan -> ledger link)."""
-    rows = ledger.load(con, keys)
+    rows = writes.rows(keys)
     if rows.is_empty():
         return pl.DataFrame()
     return (rows.with_columns(pl.col("plan_asset").fill_null("-")).group_by("plan_asset", "status").len()
             .pivot(on="status", index="plan_asset", values="len").fill_null(0).sort("plan_asset"))
 
 
-def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None,
+def _report_metadata(report: SinkReport, writes: Ledger, run_id: str, budget: object | None,
                      keys: list[str] | None = None) -> dict[str, object]:
+    con = writes.con
     problems = con.sql(
         "select business_date, entity, description, status, error_class, error_message, error_hint "
-        "from sync.sync_errors where run_id = ? order by business_date, entity", params=[run_id]).pl()
+        "from sync.sync_errors where run_id = ? and connection_id = ? order by business_date, entity",
+        params=[run_id, writes.connection_id]).pl()
     metadata: dict[str, object] = {
         "dry_run": report.dry_run,
         "writes_new_in_ledger": report.recorded.get("new", 0),
@@ -124,7 +126,7 @@ def _report_metadata(report: SinkReport, con, run_id: str, budget: object | None
         "batches_sent": report.sent_batches,
         "api_calls": dg.MetadataValue.json(report.calls),
         "problems": markdown_table(problems),
-        "writes_by_plan": markdown_table(_by_plan(con, keys or [])),
+        "writes_by_plan": markdown_table(_by_plan(writes, keys or [])),
         "ledger_sql": dg.MetadataValue.md(
             f"```sql\nselect * from sync.write_ledger where run_id = '{run_id}';\n"
             "-- each plan row and what became of it:\n"
@@ -159,13 +161,13 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
             with explained("Xero"), warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="xero").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
+                sink = Sink(con, connection_id=connection.id(), xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             resend_refused=sync_mode.resend_refused,
                             lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
                             extracted_lock_dates=extracted_lock_dates(con, connection.id()),
                             progress=context.log.info)
                 report = sink.run(plan)
-                metadata = _report_metadata(report, con, context.run.run_id, client.budget if client else None,
+                metadata = _report_metadata(report, sink.ledger, context.run.run_id, client.budget if client else None,
                                             plan["idempotency_key"].to_list())
         finally:
             if client is not None:
@@ -185,11 +187,11 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
             with explained("Auxo"), warehouse.connect() as con:
                 plan = load_plan(con, first, last, target="auxo").unique("idempotency_key", keep="first")
                 plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
+                sink = Sink(con, connection_id=connection.id(), auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                             resend_refused=sync_mode.resend_refused, progress=context.log.info)
-                pending = ledger.pending_writebacks(con, connection.id())
+                pending = sink.ledger.pending_writebacks()
                 report = sink.run(plan, pending_keys=pending)
-                metadata = _report_metadata(report, con, context.run.run_id, None,
+                metadata = _report_metadata(report, sink.ledger, context.run.run_id, None,
                                             [*plan["idempotency_key"].to_list(), *pending])
         finally:
             if client is not None:

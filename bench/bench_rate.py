@@ -111,7 +111,7 @@ def run(home: Path, first: date, last: date, *, calls: int | None) -> dict[str, 
     lowest_day_left: list[int] = []
     started = time.perf_counter()
     with warehouse.connect(ledger_path) as con:
-        sink = Sink(con, xero=client, run_id="bench-rate", lock_dates=lambda: lock_dates_from(client.organisation()),
+        sink = Sink(con, connection_id=plan["connection_id"][0], xero=client, run_id="bench-rate", lock_dates=lambda: lock_dates_from(client.organisation()),
                     progress=lambda message: None)
         report = sink.run(plan)
     wall = time.perf_counter() - started

@@ -17,6 +17,7 @@ from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL, plan_metadata
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
 from pipelines import warehouse as warehouse_helpers
+from pipelines.sync.ledger import Ledger
 from pipelines.sync.plan import plan_frame
 from pipelines.sync.store import store_plan
 
@@ -135,17 +136,13 @@ def inventory_movements_by_day(warehouse: WarehouseResource, mappings: MappingsR
 
 def in_flight_days(con: duckdb.DuckDBPyConnection, connection_id: str) -> set[date]:
     """Days with inventory writes Xero confirmed after the last Xero extraction: not in staging yet."""
-    if not warehouse_helpers.table_exists(con, "sync", "write_ledger"):
-        return set()
     last_load = None
     if warehouse_helpers.table_exists(con, "raw_xero", "_dlt_loads"):
         row = warehouse_helpers.fetch_one(con, "select max(inserted_at) from raw_xero._dlt_loads where status = 0")
         last_load = row[0] if row else None
-    rows = con.execute(
-        "select distinct business_date from sync.write_ledger where connection_id = ? and target = 'xero' "
-        "and plan_asset in (?, ?, ?) and status = 'confirmed' and (? is null or confirmed_at > ?)",
-        [connection_id, cogs.PLAN_ASSET, bills.PLAN_ASSET, adjustments.PLAN_ASSET, last_load, last_load]).fetchall()
-    return {row[0] for row in rows}
+    confirmed = Ledger(con, connection_id).confirmed(
+        plan_assets=(cogs.PLAN_ASSET, bills.PLAN_ASSET, adjustments.PLAN_ASSET), confirmed_after=last_load)
+    return set(confirmed["business_date"].drop_nulls().to_list())
 
 
 @dg.asset_check(asset=RECON, name=TIE_OUT_CHECK, blocking=False, pool=WRITER_POOL,

@@ -40,7 +40,7 @@ from assets.inventory.journals import FINDING_SCHEMA, Finding
 from assets.inventory.toggles import HISTORY_SCHEMA as SETTING_HISTORY_SCHEMA
 from assets.inventory.toggles import SyncSettings
 from pipelines import warehouse
-from pipelines.sync import ledger
+from pipelines.sync.ledger import Ledger
 
 EXCEPTIONS_TABLE = "plans.inventory_exceptions"
 OUR_REF_PREFIXES = ("cogs:", "cogs_reversal:", "bill:", "stock_journal:")
@@ -74,12 +74,8 @@ def read_settings(con: duckdb.DuckDBPyConnection, connection_id: str) -> SyncSet
 
 def known_refs(con: duckdb.DuckDBPyConnection, connection_id: str) -> frozenset[str]:
     """Inventory documents the ledger has created in Xero (never planned again)."""
-    ledger.ensure_ledger(con)
-    rows = con.execute(
-        "select ref from sync.known_targets where connection_id = ? and target = 'xero' "
-        "and (" + " or ".join("starts_with(ref, ?)" for _ in OUR_REF_PREFIXES) + ")",
-        [connection_id, *OUR_REF_PREFIXES]).fetchall()
-    return frozenset(row[0] for row in rows)
+    return frozenset(ref for ref in Ledger(con, connection_id).known_targets()
+                     if ref.startswith(tuple(OUR_REF_PREFIXES)))
 
 
 def _parts(con: duckdb.DuckDBPyConnection, connection_id: str, part_ids: pl.Series) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from assets.contacts.links import LINK_SCHEMA, contact_links
 from assets.staging import auxo as auxo_staging
 from assets.staging import xero as xero_staging
 from pipelines import warehouse
-from pipelines.sync import ledger
+from pipelines.sync.ledger import Ledger
 from pipelines.sync.plan import ref_placeholder
 from pipelines.sync.refs import (  # noqa: F401 - the domain's refs, used through this module
     credit_allocation_ref,
@@ -167,13 +167,12 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, connection_id: str) -> Fram
 def load_books(con: duckdb.DuckDBPyConnection, connection_id: str) -> Books:
     """Everything the money plans need, for one connection."""
     frames = {name: _read(con, name, connection_id) for name in STAGED}
-    known = {ref: target_id for ref, target_id in ledger.known_targets(con, connection_id).items()
+    writes = Ledger(con, connection_id)
+    known = {ref: target_id for ref, target_id in writes.known_targets().items()
              if ref.split(":", 1)[0] in ("invoice", "credit_note", "payment", "prepayment")}
-    allocated = con.execute(
-        "select distinct ref from sync.write_ledger where connection_id = ? and target = 'xero' "
-        "and operation = 'allocate' and status = 'confirmed'", [connection_id]).fetchall()
+    allocated = writes.confirmed(operation="allocate")["ref"]
     return Books(connection_id=connection_id, contacts=contact_links(con, connection_id), known=known,
-                 allocated=frozenset(row[0] for row in allocated), **frames)
+                 allocated=frozenset(allocated.to_list()), **frames)
 
 
 @dataclass(frozen=True)

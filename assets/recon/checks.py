@@ -36,6 +36,7 @@ from assets.resources import ConnectionResource, MappingsResource, WarehouseReso
 from mappings import check_against_xero
 from pipelines import warehouse as warehouse_helpers
 from pipelines.sync import ledger
+from pipelines.sync.ledger import Ledger
 
 DOCUMENTS_ONCE = "every_document_in_xero_once"
 TOTALS_TO_THE_CENT = "totals_equal_to_the_cent"
@@ -109,9 +110,9 @@ def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, firs
         with lines as (
             select business_date, description, idempotency_key,
                    unnest(from_json(json_extract(payload, '$.JournalLines'), '[{{"LineAmount": "VARCHAR"}}]')) as line
-            from sync.write_ledger
+            from sync.writes
             where connection_id = ? and {where} and entity = 'manual_journal'
-              and status in ('planned', 'sent', 'held', 'blocked', 'failed'))
+              and open)
         select business_date, 'plan' as where_, description as narration, idempotency_key as id,
                sum(line.LineAmount::decimal(18, 2)) as debits_minus_credits
         from lines group by all having sum(line.LineAmount::decimal(18, 2)) <> 0""", connection_id, first, last)
@@ -120,10 +121,13 @@ def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, firs
 
 
 def stuck_in_sent(con: duckdb.DuckDBPyConnection, connection_id: str) -> pl.DataFrame:
-    return con.sql("""
-        select business_date, target, entity, description, sent_at, attempts, run_id
-        from sync.write_ledger where connection_id = ? and status = 'sent' order by business_date, sent_at""",
-                   params=[connection_id]).pl()
+    """Writes sent with no answer recorded (the ledger's ``sent`` state)."""
+    if not ledger.exists(con):
+        return pl.DataFrame(schema={"business_date": pl.Date, "target": pl.String, "entity": pl.String,
+                                    "description": pl.String, "sent_at": pl.Datetime("us", "UTC"),
+                                    "attempts": pl.Int32, "run_id": pl.String})
+    return Ledger(con, connection_id).in_state("sent").select(
+        "business_date", "target", "entity", "description", "sent_at", "attempts", "run_id")
 
 
 def money_accounts_differing(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None,
@@ -208,7 +212,6 @@ def every_journal_balances(context: dg.AssetCheckExecutionContext, warehouse: Wa
                             "target first and confirms it, or sends it again if it is not there.")
 def no_write_stuck_in_sent(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        ledger.ensure_ledger(con)
         rows = stuck_in_sent(con, connection.id())
     days = sorted({str(d) for d in rows["business_date"].to_list() if d is not None})
     return dg.AssetCheckResult(

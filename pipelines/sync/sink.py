@@ -5,10 +5,11 @@ what is still to send, in dependency order and in batches, then records the outc
 Auxo the Xero ids (or errors) of what it wrote. In order:
 
 1. record the plan (new rows ``planned``; rows already in the ledger keep their state);
-2. finish what a previous run left in doubt: rows that were sent without a recorded answer are
-   looked up in the target and confirmed, or made ``planned`` again;
-3. never create a document twice: a create whose document the ledger already created, or may
-   have (under an older version of the plan, sent with no answer), is skipped;
+2. finish what a previous run left in doubt, per document: every row of unknown outcome for the
+   documents in play, whatever its key (an older version of a document edited since), is looked
+   up in the target and confirmed, or made ``planned`` again; a document whose lookup failed sends
+   nothing in this run;
+3. never create a document twice: a create whose document the ledger already created is skipped;
 4. hold documents dated on or before Xero's lock dates (read from Xero before writing; a run with
    nothing new to send and only held documents that the lock dates of its own extraction still
    cover makes no call for them);
@@ -21,7 +22,8 @@ Auxo the Xero ids (or errors) of what it wrote. In order:
 6. Auxo writes last, including the write-backs of this run's Xero outcomes.
 
 Rows are marked ``sent`` (committed) before each request and ``confirmed``/``failed`` after, so a
-run killed at any point is completed by the next one without duplicates.
+run killed at any point is completed by the next one without duplicates. Every change of a row's
+state is an event of :class:`pipelines.sync.ledger.Ledger`, the one definition of those rules.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import polars as pl
 
 from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiError
 from pipelines.sync import errors, ledger
+from pipelines.sync.ledger import SENDABLE, Ledger
 from pipelines.sync.plan import PlannedWrite, plan_frame, resolve_refs
 from pipelines.sync.targets import Adapter, Outcome, adapter_for
 from pipelines.warehouse import fetch_one, table_exists
@@ -79,21 +82,23 @@ class LockDates:
 class Sink:
     """Sends a plan through the ledger to Xero and Auxo."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, xero: Any = None, auxo: Any = None,
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, connection_id: str, xero: Any = None, auxo: Any = None,
                  run_id: str | None = None, dry_run: bool = False,
                  lock_dates: Callable[[], LockDates] | None = None,
                  extracted_lock_dates: LockDates | None = None, resend_refused: bool = False,
                  progress: Callable[[str], None] | None = None) -> None:
         self.con = con
+        self.ledger = Ledger(con, connection_id)
         self.clients = {"xero": xero, "auxo": auxo}
         self.run_id = run_id or f"manual-{uuid.uuid4().hex[:12]}"
         self.dry_run = dry_run
         self._lock_dates = lock_dates
         self._extracted_lock_dates = extracted_lock_dates
-        self._resend_classes = [errors.RETRYABLE, errors.NEEDS_PERSON] if resend_refused else [errors.RETRYABLE]
+        self._resend_refused = resend_refused
         self._progress = progress or (lambda message: log.info(message))
         self._stopped: dict[str, str] = {}
         self._held_writebacks: list[str] = []
+        self._unresolved: set[tuple[str, ...]] = set()  # documents whose unknown outcome could not be checked
         ledger.ensure_ledger(con)
 
     # -- entry point --------------------------------------------------------------------------
@@ -102,7 +107,7 @@ class Sink:
         """Record ``plan`` and send what is due; ``pending_keys`` adds ledger rows not in this plan
         (write-backs recorded by an earlier sink) to what is sent."""
         report = SinkReport(dry_run=self.dry_run)
-        report.recorded = ledger.record_plan(self.con, plan, self.run_id)
+        report.recorded = self.ledger.record(plan, self.run_id)
         keys = plan["idempotency_key"].to_list() if not plan.is_empty() else []
         keys = list(dict.fromkeys([*keys, *(pending_keys or [])]))
         if not self.dry_run and keys:
@@ -125,93 +130,76 @@ class Sink:
         return report
 
     def _counts(self, keys: list[str]) -> dict[str, int]:
-        rows = ledger.load(self.con, keys)
-        return dict(rows.group_by("status").len().iter_rows()) if not rows.is_empty() else {}
+        return self.ledger.counts(keys)
 
     # -- step 2: rows of unknown outcome ---------------------------------------------------------
 
     def _reconcile(self, keys: list[str]) -> int:
-        rows = ledger.load(self.con, keys).filter(
-            (pl.col("status") == "sent") | ((pl.col("status") == "failed") & (pl.col("error_class") == errors.RETRYABLE)
-                                            & pl.col("sent_at").is_not_null()))
-        found = 0
+        rows = self.ledger.unknown_for_documents(keys)
+        found: list[tuple[dict[str, Any], Outcome]] = []
         for row in rows.iter_rows(named=True):
             client = self.clients.get(row["target"])
             if client is None:
+                self._unresolved.add(_document(row))
                 continue
             adapter = adapter_for(row["target"], row["entity"], row["operation"])
-            known = ledger.known_targets(self.con, row["connection_id"], PLACEHOLDER_SYSTEM)
             try:
-                payload = resolve_refs(json.loads(row["payload"]), known)
-                target_id = adapter.lookup(client, payload, row["source_id"])
+                payload = resolve_refs(json.loads(row["payload"]), self.ledger.known_targets(PLACEHOLDER_SYSTEM))
             except KeyError:
-                target_id = None
+                # a placeholder no write ever filled: the request could not have named its dependency
+                self.ledger.apply("not_found", [row["idempotency_key"]], self.run_id)
+                continue
+            try:
+                target_id = adapter.lookup(client, payload, row["source_id"])
             except ApiError as exc:
-                self._progress(f"could not check {row['description']} in {row['target']}: {exc}; left for next run")
+                self._unresolved.add(_document(row))
+                self._progress(f"could not check {row['description']} in {row['target']}: {exc}; nothing of it is "
+                               "sent until a later run has checked it")
                 continue
             if target_id:
-                ledger.mark_confirmed(self.con, [(row["idempotency_key"], target_id)], self.run_id)
-                found += 1
+                self.ledger.confirm([(row["idempotency_key"], target_id)], self.run_id, event="found")
+                found.append((row, Outcome(True, target_id=target_id)))
             else:
-                ledger.update(self.con, [row["idempotency_key"]], run_id=self.run_id, status="planned")
+                self.ledger.apply("not_found", [row["idempotency_key"]], self.run_id)
+        # an older version known not written is replaced by the version in play
+        self.ledger.settle_versions(keys, self.run_id)
         if found:
-            self._progress(f"{found} writes of an earlier run had reached their target; recorded without resending")
-        return found
+            self._held_writebacks.extend(self._writebacks([(row, {}) for row, _ in found], [o for _, o in found]))
+            self._progress(f"{len(found)} writes of an earlier run had reached their target; recorded without resending")
+        return len(found)
 
     # -- step 3: one create per document ----------------------------------------------------------
 
     def _skip_duplicate_creates(self, keys: list[str]) -> None:
-        rows = ledger.load(self.con, keys).filter((pl.col("operation") == "create") & (pl.col("status") == "planned"))
-        if rows.is_empty():
-            return
-        frame = rows.select("idempotency_key", "connection_id", "target", "entity", "ref")
-        self.con.register("create_rows", frame)
-        try:
-            dupes = self.con.execute(
-                """
-                select c.idempotency_key, any_value(l.target_id), any_value(l.status)
-                from create_rows c join sync.write_ledger l
-                  on l.connection_id = c.connection_id and l.target = c.target and l.entity = c.entity
-                 and l.ref = c.ref and l.operation = 'create' and l.idempotency_key <> c.idempotency_key
-                 and (l.status = 'confirmed' or l.sent_at is not null
-                      and (l.status = 'sent' or l.status = 'failed' and l.error_class = ?))
-                group by c.idempotency_key
-                """, [errors.RETRYABLE]).fetchall()
-        finally:
-            self.con.unregister("create_rows")
-        for key, target_id, status in dupes:
-            message = (f"already created in Xero as {target_id}" if status == "confirmed"
-                       else "an earlier create of this document may have reached Xero; it is checked first")
-            ledger.update(self.con, [key], run_id=self.run_id, status="skipped", error_code="already_created",
-                          error_message=message)
+        for key, target_id in self.ledger.already_created(keys).items():
+            self.ledger.apply("duplicate", [key], self.run_id, error_code="already_created",
+                              error_message=f"already created in Xero as {target_id}")
 
     # -- step 4: lock dates ---------------------------------------------------------------------
 
     def _hold_locked(self, keys: list[str]) -> None:
         if self._lock_dates is None or self.clients.get("xero") is None:
             return
-        rows = ledger.load(self.con, keys).filter(
+        rows = self.ledger.rows(keys).filter(
             (pl.col("target") == "xero") & pl.col("entity").is_in(list(DATED_ENTITIES))
-            & pl.col("status").is_in(["planned", "held"]))
+            & pl.col("state").is_in(["planned", "held"]))
         if rows.is_empty() or self._still_held(rows):
             return
         lock = self._lock_dates().effective
         if lock is None:
-            release = rows.filter(pl.col("status") == "held")["idempotency_key"].to_list()
-            ledger.update(self.con, release, run_id=self.run_id, status="planned")
+            self.ledger.apply("release", rows.filter(pl.col("state") == "held")["idempotency_key"], self.run_id)
             return
         locked = rows.filter(pl.col("business_date") <= lock)
         newly_held = []
         for row in locked.iter_rows(named=True):
             problem = errors.held(f"{row['description']} is dated {row['business_date']}, on or before Xero's lock "
                                   f"date {lock}")
-            ledger.mark_problem(self.con, [row["idempotency_key"]], "held", problem.error_class, problem.code,
-                                problem.message, problem.hint, self.run_id)
+            self.ledger.apply("hold", [row["idempotency_key"]], self.run_id, problem=problem)
             newly_held.append((row, Outcome(False, problem=problem)))
         # the workshop sees in Auxo why the document did not reach Xero
-        self._held_writebacks = self._writebacks([(row, {}) for row, _ in newly_held], [o for _, o in newly_held])
-        release = rows.filter((pl.col("business_date") > lock) & (pl.col("status") == "held"))
-        ledger.update(self.con, release["idempotency_key"].to_list(), run_id=self.run_id, status="planned")
+        self._held_writebacks += self._writebacks([(row, {}) for row, _ in newly_held], [o for _, o in newly_held])
+        release = rows.filter((pl.col("business_date") > lock) & (pl.col("state") == "held"))
+        self.ledger.apply("release", release["idempotency_key"], self.run_id)
 
     def _still_held(self, rows: pl.DataFrame) -> bool:
         """Nothing new to send, and the lock dates as extracted this run still cover every held row.
@@ -220,7 +208,7 @@ class Sink:
         lock date moved back since the extraction releases its held rows one run later, never early.
         """
         lock = self._extracted_lock_dates.effective if self._extracted_lock_dates else None
-        if lock is None or (rows["status"] == "planned").any():
+        if lock is None or (rows["state"] == "planned").any():
             return False
         return bool((rows["business_date"] <= lock).all())
 
@@ -228,10 +216,11 @@ class Sink:
 
     def _send_target(self, target: str, keys: list[str], followups: list[str]) -> int:
         client = self.clients[target]
-        rows = ledger.load(self.con, keys).filter(
-            (pl.col("target") == target)
-            & (pl.col("status").is_in(["planned", "blocked"])
-               | ((pl.col("status") == "failed") & pl.col("error_class").is_in(self._resend_classes))))
+        sendable = SENDABLE | ledger.REFUSED if self._resend_refused else SENDABLE
+        rows = self.ledger.rows(keys).filter((pl.col("target") == target) & pl.col("state").is_in(sorted(sendable)))
+        if self._unresolved:  # a document whose earlier write may be in the target waits for its lookup
+            waiting = pl.DataFrame(sorted(self._unresolved), schema=list(ledger.DOCUMENT), orient="row")
+            rows = rows.join(waiting, on=list(ledger.DOCUMENT), how="anti")
         batches = 0
         for priority in sorted(rows["priority"].unique().to_list()):
             if target in self._stopped:
@@ -243,9 +232,11 @@ class Sink:
     def _send_stage(self, target: str, client: Any, stage: pl.DataFrame, followups: list[str]) -> int:
         # placeholders take Xero ids only (an Auxo write's result is an Auxo id, which plans know already);
         # a dependency is met once its write is confirmed in whichever system it went to
-        known = ledger.known_targets(self.con, stage["connection_id"][0], PLACEHOLDER_SYSTEM)
-        known.update({ref: id_ for ref, id_ in self._confirmed_refs(stage, PLACEHOLDER_SYSTEM).items() if id_})
-        met = set(known) | set(self._confirmed_refs(stage, None))
+        dependencies = {ref for deps in stage["depends_on"].to_list() for ref in (deps or [])}
+        known = self.ledger.known_targets(PLACEHOLDER_SYSTEM)
+        known.update({ref: id_ for ref, id_ in self.ledger.confirmed_refs(dependencies, PLACEHOLDER_SYSTEM).items()
+                      if id_})
+        met = set(known) | set(self.ledger.confirmed_refs(dependencies))
         ready: dict[tuple[str, ...], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for row in stage.iter_rows(named=True):
             missing = [ref for ref in row["depends_on"] or [] if ref not in met]
@@ -277,37 +268,23 @@ class Sink:
                     return batches
         return batches
 
-    def _confirmed_refs(self, stage: pl.DataFrame, target: str | None) -> dict[str, str]:
-        """The stage's dependencies confirmed so far (any operation, not only creates), in ``target``
-        (every system when None)."""
-        refs = {ref for deps in stage["depends_on"].to_list() for ref in (deps or [])}
-        if not refs:
-            return {}
-        rows = self.con.execute(
-            "select ref, arg_max(coalesce(target_id, ''), confirmed_at) from sync.write_ledger "
-            "where status = 'confirmed' and (? is null or target = ?) and ref = any(?) group by ref",
-            [target, target, sorted(refs)]).fetchall()
-        return dict(rows)
-
     def _block(self, row: dict[str, Any], missing: list[str]) -> None:
         reasons = []
         for ref in missing:
-            found = fetch_one(
-                self.con, "select description, status, error_message from sync.write_ledger where ref = ? "
-                "order by updated_at desc limit 1", [ref])
+            found = self.ledger.latest(ref)
             if found:
                 what, status, message = found
                 reasons.append(f"{what} ({status}{': ' + message if message else ''})")
             else:
                 reasons.append(self._unplanned_reason(ref))
         problem = errors.blocked(f"{row['description']} waits for " + "; ".join(reasons))
-        ledger.mark_problem(self.con, [row["idempotency_key"]], "blocked", problem.error_class, problem.code,
-                            problem.message, problem.hint, self.run_id)
+        self.ledger.apply("block", [row["idempotency_key"]], self.run_id, problem=problem)
 
     def _unplanned_reason(self, ref: str) -> str:
         """Why a dependency has no write planned: a contact waiting in the review queue says so."""
         if ref.startswith("contact:") and table_exists(self.con, "plans", "contact_matches"):
-            found = fetch_one(self.con, "select decision, reason from plans.contact_matches where ref = ? limit 1", [ref])
+            found = fetch_one(self.con, "select decision, reason from plans.contact_matches where ref = ? "
+                              "and connection_id = ? limit 1", [ref, self.ledger.connection_id])
             if found and found[0] == "review":
                 return (f"{ref} (waiting in the contact review queue, plans.contact_review: {found[1]}; "
                         "a person links it to a Xero contact or asks for a new one)")
@@ -319,30 +296,23 @@ class Sink:
         # a refused write sent again must not replay Xero's cached refusal (an Idempotency-Key's answer
         # is kept for minutes): its attempt count makes the key new; anything else keeps its key, so a
         # retry of a request whose answer was lost replays that answer
-        resent = [row["attempts"] for row, _ in chunk
-                  if row["status"] == "failed" and row["error_class"] == errors.NEEDS_PERSON]
+        resent = [row["attempts"] for row, _ in chunk if row["state"] == "refused"]
         batch_key = _batch_key(keys, f"resend-{max(resent)}" if resent else "")
-        ledger.mark_sent(self.con, keys, batch_key, self.run_id)  # committed before the request leaves
+        self.ledger.apply("send", keys, self.run_id, batch_key=batch_key)  # committed before the request leaves
         try:
             outcomes = adapter.send(client, [payload for _, payload in chunk], batch_key)
         except DailyLimitReached as exc:
             # nothing was written by this call: back to planned, resume next run
-            ledger.update(self.con, keys, run_id=self.run_id, status="planned", sent_at=None,
-                          error_class=errors.DAILY_LIMIT, error_code="daily_limit", error_message=str(exc),
-                          error_hint=errors.daily_limit(str(exc)).hint)
+            self.ledger.apply("stop_for_the_day", keys, self.run_id, problem=errors.daily_limit(str(exc)))
             self._stopped[target] = str(exc)
             return False
         except AuthError as exc:
-            problem = errors.auth_failure(str(exc))
-            ledger.mark_problem(self.con, keys, "failed", problem.error_class, problem.code, problem.message,
-                                problem.hint, self.run_id)
+            self.ledger.apply("refuse", keys, self.run_id, problem=errors.auth_failure(str(exc)))
             self._stopped[target] = str(exc)
             return False
         except (RetryableApiError, ApiError) as exc:
             # the outcome is unknown (the request may have been applied): next run looks it up first
-            problem = errors.retryable(str(exc))
-            ledger.mark_problem(self.con, keys, "failed", problem.error_class, problem.code, problem.message,
-                                problem.hint, self.run_id)
+            self.ledger.apply("fail_temporarily", keys, self.run_id, problem=errors.retryable(str(exc)))
             self._progress(f"{target}: a batch of {len(keys)} {chunk[0][0]['entity']} writes failed for now: {exc}")
             return False
         confirmed = []
@@ -351,9 +321,8 @@ class Sink:
                 confirmed.append((row["idempotency_key"], outcome.target_id))
             else:
                 problem = outcome.problem or errors.classify_xero_validation([])
-                ledger.mark_problem(self.con, [row["idempotency_key"]], "failed", problem.error_class, problem.code,
-                                    problem.message, problem.hint, self.run_id)
-        ledger.mark_confirmed(self.con, confirmed, self.run_id)
+                self.ledger.apply("refuse", [row["idempotency_key"]], self.run_id, problem=problem)
+        self.ledger.confirm(confirmed, self.run_id)
         if target == "xero":
             followups.extend(self._writebacks(chunk, outcomes))
         self._progress(f"{target}: {len(confirmed)}/{len(keys)} {chunk[0][0]['entity']} "
@@ -391,8 +360,12 @@ class Sink:
         if not writes:
             return []
         frame = plan_frame(writes)
-        ledger.record_plan(self.con, frame, self.run_id)
+        self.ledger.record(frame, self.run_id)
         return frame["idempotency_key"].to_list()
+
+
+def _document(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(row[name] for name in ledger.DOCUMENT)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -25,9 +25,8 @@ created AS (
 matches AS (SELECT * FROM {{plans.contact_matches}}),
 writes AS (
     SELECT connection_id, ref, status, error_message, error_hint
-    FROM sync.write_ledger
-    WHERE target = 'xero' AND entity = 'contact' AND operation = 'create' AND status <> 'skipped'
-    QUALIFY row_number() OVER (PARTITION BY connection_id, ref ORDER BY updated_at DESC) = 1),
+    FROM sync.write_state
+    WHERE target = 'xero' AND entity = 'contact' AND operation = 'create' AND state <> 'skipped'),
 linked AS (
     SELECT a.*, 'contact:' || a.kind || ':' || a.auxo_id AS ref,
            m.decision, m.matched_on, m.candidates, m.reason AS match_reason,

@@ -17,11 +17,11 @@ docs AS (
     FROM recon.documents WHERE business_date IS NOT NULL AND state <> 'not_required' GROUP BY ALL),
 writes AS (
     SELECT connection_id, business_date AS day,
-           count(*) FILTER (WHERE status = 'confirmed') AS writes_confirmed,
-           count(*) FILTER (WHERE status = 'failed') AS writes_failed,
-           count(*) FILTER (WHERE status IN ('held', 'blocked')) AS writes_waiting,
-           count(*) FILTER (WHERE status IN ('planned', 'sent')) AS writes_open
-    FROM sync.write_ledger WHERE business_date IS NOT NULL GROUP BY ALL),
+           count(*) FILTER (WHERE state = 'confirmed') AS writes_confirmed,
+           count(*) FILTER (WHERE state IN ('refused', 'retrying')) AS writes_failed,
+           count(*) FILTER (WHERE state IN ('held', 'blocked')) AS writes_waiting,
+           count(*) FILTER (WHERE state IN ('planned', 'sent')) AS writes_open
+    FROM sync.writes WHERE business_date IS NOT NULL GROUP BY ALL),
 accounts AS (
     SELECT connection_id, day, count(*) FILTER (WHERE difference <> 0) AS accounts_differing,
            array_to_string(list(account_code || ' ' || difference ORDER BY account_code)

@@ -237,8 +237,8 @@ matched AS (
 writes AS (
     SELECT connection_id, ref, status AS write_status, operation AS write_operation, error_class, error_code,
            error_message, error_hint, depends_on, updated_at AS write_updated_at
-    FROM sync.write_ledger
-    WHERE target = 'xero' AND status <> 'skipped'
+    FROM sync.write_state
+    WHERE target = 'xero' AND state <> 'skipped'
     QUALIFY row_number() OVER (PARTITION BY connection_id, ref ORDER BY updated_at DESC) = 1),
 exceptions AS (
     SELECT connection_id, auxo_id, string_agg(detail, '; ') AS detail

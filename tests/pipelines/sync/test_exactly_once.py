@@ -15,7 +15,7 @@ import pytest
 
 import sandbox.xero
 from pipelines.http import RetryPolicy
-from pipelines.sync import ledger
+from pipelines.sync.ledger import Ledger
 from pipelines.sync.plan import PlannedWrite, plan_frame, ref_placeholder
 from pipelines.sync.sink import Sink
 from pipelines.sync.targets import XeroBatch
@@ -118,7 +118,7 @@ def all_confirmed(con) -> dict[str, int]:
 def test_a_clean_run_writes_everything_once_in_few_calls(con, state: Path):
     plan = day_plan()
     client = xero(state)
-    Sink(con, xero=client).run(plan_frame(plan))
+    Sink(con, connection_id="c1", xero=client).run(plan_frame(plan))
     assert all_confirmed(con) == {"confirmed": len(plan)}
     writes = [r for r in sandbox.xero.request_log(state, path_prefix="/api.xro") if r["method"] in ("PUT", "POST")]
     # 3 contacts, 60 invoices + 3 bills, 60 payments, 60 journals -> 1 + 2 + 2 + 2 batches of at most 50
@@ -140,18 +140,20 @@ def test_a_run_killed_anywhere_is_finished_by_the_next_without_duplicates(con, s
     target, when = KILL_POINTS[point]
     calls = Counter()
     if target == "mark_sent":
-        original = ledger.mark_sent
+        original = Ledger.apply
 
-        def dying_mark_sent(*args, **kwargs):
+        def dying_mark_sent(self, event, *args, **kwargs):
+            if event != "send":
+                return original(self, event, *args, **kwargs)
             calls["n"] += 1
             if calls["n"] == 2:  # the second batch: the contacts went through
                 if when == "before":
                     raise Killed
-                original(*args, **kwargs)
+                original(self, event, *args, **kwargs)
                 raise Killed
-            return original(*args, **kwargs)
+            return original(self, event, *args, **kwargs)
 
-        monkeypatch.setattr(ledger, "mark_sent", dying_mark_sent)
+        monkeypatch.setattr(Ledger, "apply", dying_mark_sent)
     elif target == "send":
         original_send = XeroBatch.send
 
@@ -164,7 +166,7 @@ def test_a_run_killed_anywhere_is_finished_by_the_next_without_duplicates(con, s
 
         monkeypatch.setattr(XeroBatch, "send", dying_send)
     else:
-        original_confirm = ledger.mark_confirmed
+        original_confirm = Ledger.confirm
 
         def dying_confirm(*args, **kwargs):
             calls["n"] += 1
@@ -172,11 +174,11 @@ def test_a_run_killed_anywhere_is_finished_by_the_next_without_duplicates(con, s
                 raise Killed
             return original_confirm(*args, **kwargs)
 
-        monkeypatch.setattr(ledger, "mark_confirmed", dying_confirm)
+        monkeypatch.setattr(Ledger, "confirm", dying_confirm)
     with pytest.raises(Killed):
-        Sink(con, xero=xero(state), run_id="run-1").run(plan)
+        Sink(con, connection_id="c1", xero=xero(state), run_id="run-1").run(plan)
     monkeypatch.undo()
-    report = Sink(con, xero=xero(state), run_id="run-2").run(plan)
+    report = Sink(con, connection_id="c1", xero=xero(state), run_id="run-2").run(plan)
     assert all_confirmed(con) == {"confirmed": plan.height}
     assert_exactly_once(xero(state), day_plan())
     if when == "after" and target == "send":
@@ -188,7 +190,7 @@ def test_faults_converge_with_nothing_duplicated_or_missing(con, state: Path):
     FaultStore(state).set(FaultConfig(shares={"429": 0.2, "500": 0.1, "503": 0.1, "drop": 0.2}, seed=7,
                                       retry_after_seconds=0))
     for run in range(6):
-        Sink(con, xero=xero(state, attempts=3), run_id=f"run-{run}").run(plan)
+        Sink(con, connection_id="c1", xero=xero(state, attempts=3), run_id=f"run-{run}").run(plan)
         if all_confirmed(con) == {"confirmed": plan.height}:
             break
     FaultStore(state).clear()
@@ -204,12 +206,12 @@ def test_the_daily_limit_stops_the_run_and_the_next_day_resumes(con, state: Path
     admin = httpx.Client(transport=transport("xero", state), base_url=BASE)
     plan = plan_frame(day_plan())
     admin.put("/admin/config", json={"rate_limits": {"enabled": True, "per_day": 5, "per_minute": 1000}})
-    report = Sink(con, xero=xero(state), run_id="day-1").run(plan)
+    report = Sink(con, connection_id="c1", xero=xero(state), run_id="day-1").run(plan)
     assert "daily" in (report.stopped_reason or "")
     statuses = all_confirmed(con)
     assert statuses.get("confirmed", 0) > 0 and statuses.get("planned", 0) > 0 and "failed" not in statuses
     admin.put("/admin/config", json={"rate_limits": {"enabled": False}, "reset_rate_counters": True})
-    Sink(con, xero=xero(state), run_id="day-2").run(plan)
+    Sink(con, connection_id="c1", xero=xero(state), run_id="day-2").run(plan)
     assert all_confirmed(con) == {"confirmed": plan.height}
     assert_exactly_once(xero(state), day_plan())
 
@@ -240,7 +242,7 @@ def test_forty_seven_of_fifty_are_written_and_three_fail_with_xeros_text(con, st
             w = PlannedWrite(w.connection_id, w.target, w.entity, w.operation, w.ref, w.source_id, w.business_date,
                              payload, w.description, w.depends_on, w.priority)
         plan.append(w)
-    Sink(con, xero=client).run(plan_frame(plan))
+    Sink(con, connection_id="c1", xero=client).run(plan_frame(plan))
     statuses = dict(con.execute(
         "select status, count(*) from sync.write_ledger where entity = 'invoice' group by 1").fetchall())
     assert statuses == {"confirmed": 47, "failed": 3}
@@ -259,11 +261,11 @@ def test_forty_seven_of_fifty_are_written_and_three_fail_with_xeros_text(con, st
 def test_a_dry_run_sends_nothing_and_leaves_the_plan_readable(con, state: Path):
     plan = plan_frame(day_plan())
     sandbox.xero.clear_request_log(state)
-    report = Sink(con, xero=None, dry_run=True).run(plan)
+    report = Sink(con, connection_id="c1", xero=None, dry_run=True).run(plan)
     assert report.counts == {"planned": plan.height}
     assert sandbox.xero.request_log(state) == []
     row = con.execute("select description, payload from sync.write_ledger where ref = 'invoice:INV-00000'").fetchone()
     assert row[0] == "Invoice INV-00000" and '"InvoiceNumber":"INV-00000"' in row[1]
     # the real run afterwards sends those very rows
-    Sink(con, xero=xero(state)).run(plan)
+    Sink(con, connection_id="c1", xero=xero(state)).run(plan)
     assert all_confirmed(con) == {"confirmed": plan.height}

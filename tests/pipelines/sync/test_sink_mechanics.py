@@ -38,7 +38,7 @@ def statuses(con) -> dict[str, str]:
 
 def test_dry_run_records_the_plan_and_sends_nothing(con):
     xero = FakeXero()
-    report = Sink(con, xero=xero, auxo=FakeAuxo(), dry_run=True).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    report = Sink(con, connection_id="c1", xero=xero, auxo=FakeAuxo(), dry_run=True).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     assert report.counts == {"planned": 2}
     assert xero.calls == {}
     payloads = con.execute("select payload from sync.write_ledger order by priority").fetchall()
@@ -47,7 +47,7 @@ def test_dry_run_records_the_plan_and_sends_nothing(con):
 
 def test_dependencies_go_first_and_ids_flow_into_payloads_and_back_to_auxo(con):
     xero, auxo = FakeXero(), FakeAuxo()
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([invoice("I1", "Ann"), contact("Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([invoice("I1", "Ann"), contact("Ann")]))
     contact_id = xero.docs["Contacts"][0]["ContactID"]
     assert xero.docs["Invoices"][0]["Contact"]["ContactID"] == contact_id
     assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "confirmed"}
@@ -59,9 +59,9 @@ def test_dependencies_go_first_and_ids_flow_into_payloads_and_back_to_auxo(con):
 def test_a_rerun_writes_nothing_again(con):
     xero, auxo = FakeXero(), FakeAuxo()
     plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     calls = dict(xero.calls)
-    report = Sink(con, xero=xero, auxo=auxo).run(plan)
+    report = Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert dict(xero.calls) == calls and report.sent_batches == 0
     assert len(xero.docs["Invoices"]) == 1
 
@@ -70,10 +70,10 @@ def test_a_lost_response_is_looked_up_not_resent(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.faults = ["drop"]  # the contact is created, the answer never arrives
     plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
-    first = Sink(con, xero=xero, auxo=auxo).run(plan)
+    first = Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert statuses(con)["Contact Ann"] == "failed" and statuses(con)["Invoice I1"] == "blocked"
     assert first.counts["failed"] == 1
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert len(xero.docs["Contacts"]) == 1 and len(xero.docs["Invoices"]) == 1
     assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "confirmed"}
 
@@ -82,7 +82,7 @@ def test_one_bad_document_fails_alone_with_xeros_text(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"I3", "I17", "I40"}
     plan = plan_frame([contact("Ann")] + [invoice(f"I{n}", "Ann") for n in range(50)])
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert len(xero.docs["Invoices"]) == 47
     failed = con.execute("select description, error_class, error_code, error_message from sync.sync_errors").fetchall()
     assert sorted(f[0] for f in failed) == ["Invoice I17", "Invoice I3", "Invoice I40"]
@@ -94,21 +94,21 @@ def test_one_bad_document_fails_alone_with_xeros_text(con):
 def test_documents_in_a_locked_period_are_held(con):
     xero, auxo = FakeXero(), FakeAuxo()
     plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30)), invoice("NEW", "Ann")])
-    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
     assert statuses(con)["Invoice OLD"] == "held" and statuses(con)["Invoice NEW"] == "confirmed"
     reason = con.execute("select error_message from sync.sync_errors where description = 'Invoice OLD'").fetchone()[0]
     assert "2026-06-30" in reason and "lock date" in reason
     told_auxo = [item for _, item in auxo.items if item["id"] == "OLD"]
     assert told_auxo == [{"id": "OLD", "sync_status": "error",
                           "sync_error": {"code": "period_locked", "message": reason}}]
-    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates()).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=lambda: LockDates()).run(plan)
     assert statuses(con)["Invoice OLD"] == "confirmed"
 
 
 def test_held_documents_the_extracted_lock_date_still_covers_wait_without_asking_xero(con):
     xero, auxo = FakeXero(), FakeAuxo()
     plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30))])
-    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30))).run(plan)
     assert statuses(con)["Invoice OLD"] == "held"
 
     def live() -> LockDates:
@@ -117,17 +117,17 @@ def test_held_documents_the_extracted_lock_date_still_covers_wait_without_asking
 
     asked: list[bool] = []
     extracted = LockDates(end_of_year=date(2026, 6, 30))
-    Sink(con, xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=extracted).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=extracted).run(plan)
     assert (asked, statuses(con)["Invoice OLD"]) == ([], "held")
     # the extraction saw the period unlocked: Xero is asked before anything is released and sent
-    Sink(con, xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=LockDates(period=date(2026, 6, 29))).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=live, extracted_lock_dates=LockDates(period=date(2026, 6, 29))).run(plan)
     assert (asked, statuses(con)["Invoice OLD"]) == ([True], "confirmed")
 
 
 def test_a_document_to_send_reads_the_lock_dates_live_whatever_the_extraction_saw(con):
     xero, auxo = FakeXero(), FakeAuxo()
     plan = plan_frame([contact("Ann"), invoice("OLD", "Ann", date(2026, 6, 30)), invoice("NEW", "Ann")])
-    Sink(con, xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30)),
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, lock_dates=lambda: LockDates(period=date(2026, 6, 30)),
          extracted_lock_dates=LockDates(period=date(2026, 12, 31))).run(plan)
     assert (statuses(con)["Invoice OLD"], statuses(con)["Invoice NEW"]) == ("held", "confirmed")
 
@@ -135,7 +135,7 @@ def test_a_document_to_send_reads_the_lock_dates_live_whatever_the_extraction_sa
 def test_a_failed_dependency_blocks_with_the_reason(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"Bob"}
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Bob"), invoice("I9", "Bob")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Bob"), invoice("I9", "Bob")]))
     status, message = con.execute(
         "select status, error_message from sync.write_ledger where description = 'Invoice I9'").fetchone()
     assert status == "blocked" and "Contact Bob (failed" in message
@@ -145,21 +145,21 @@ def test_the_daily_limit_stops_cleanly_and_the_next_run_resumes(con):
     xero, auxo = FakeXero(), FakeAuxo()
     plan = plan_frame([contact("Ann")] + [invoice(f"I{n}", "Ann") for n in range(120)])
     xero.faults = [None, None, "day"]  # contact batch, first invoice batch, then the day is over
-    report = Sink(con, xero=xero, auxo=auxo).run(plan)
+    report = Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert "daily API limit" in report.stopped_reason or "day limit" in report.stopped_reason
     assert report.counts == {"confirmed": 51 + 51, "planned": 70}  # 51 xero rows and their 51 write-backs
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert len(xero.docs["Invoices"]) == 120
 
 
 def test_a_changed_document_is_never_created_twice(con):
     xero, auxo = FakeXero(), FakeAuxo()
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     edited = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
                           {"InvoiceNumber": "I1", "Reference": "XYZ999",
                            "Contact": {"ContactID": ref_placeholder("contact:Ann")}},
                           "Invoice I1 (edited)", depends_on=("contact:Ann",), priority=20)
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), edited]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), edited]))
     assert len(xero.docs["Invoices"]) == 1
     row = con.execute("select status, error_message from sync.write_ledger where description like '%edited%'").fetchone()
     assert row[0] == "skipped" and "already created in Xero" in row[1]
@@ -168,13 +168,13 @@ def test_a_changed_document_is_never_created_twice(con):
 def test_a_refused_document_changed_in_auxo_is_sent_as_its_new_version_once(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"I1"}  # Xero already has an I1
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     assert statuses(con)["Invoice I1"] == "failed"
     renumbered = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
                               {"InvoiceNumber": "I1-A", "Contact": {"ContactID": ref_placeholder("contact:Ann")}},
                               "Invoice I1-A", depends_on=("contact:Ann",), priority=20)
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), renumbered]))
     assert [i["InvoiceNumber"] for i in xero.docs["Invoices"]] == ["I1-A"]
     assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "skipped", "Invoice I1-A": "confirmed"}
 
@@ -183,13 +183,13 @@ def test_a_refused_document_fixed_in_xero_goes_again_only_when_asked(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"I1"}
     plan = plan_frame([contact("Ann"), invoice("I1", "Ann")])
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     xero.invalid_names = set()  # the clashing Xero invoice was renumbered
     calls = sum(xero.calls.values())
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     assert (statuses(con)["Invoice I1"], sum(xero.calls.values())) == ("failed", calls)  # a re-run sends nothing
-    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
-    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, resend_refused=True).run(plan)
     assert statuses(con)["Invoice I1"] == "confirmed" and len(xero.docs["Invoices"]) == 1
     told_auxo = [item for _, item in auxo.items if item["id"] == "I1"]
     assert [item["sync_status"] for item in told_auxo] == ["error", "synced"]
@@ -198,20 +198,20 @@ def test_a_refused_document_fixed_in_xero_goes_again_only_when_asked(con):
 def test_a_refused_document_planned_again_with_its_contact_id_known_keeps_its_refusal(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"I1"}
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     ann = xero.docs["Contacts"][0]["ContactID"]
     # the next run's plan knows Ann's id instead of the placeholder: the same write, not a changed document
     same = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
                         {"InvoiceNumber": "I1", "Reference": "ABC123", "Contact": {"ContactID": ann}},
                         "Invoice I1 (again)", priority=20)
     calls = sum(xero.calls.values())
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([same]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([same]))
     assert sum(xero.calls.values()) == calls
     assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "skipped", "Invoice I1 (again)": "failed"}
     message = con.execute("select error_message from sync.sync_errors where description = 'Invoice I1 (again)'")
     assert message.fetchone()[0] == "Invoice # must be unique."
     xero.invalid_names = set()
-    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan_frame([same]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, resend_refused=True).run(plan_frame([same]))
     assert statuses(con)["Invoice I1 (again)"] == "confirmed" and len(xero.docs["Invoices"]) == 1
 
 
@@ -219,17 +219,17 @@ def test_a_refused_write_sent_again_does_not_replay_the_cached_refusal(con):
     xero, auxo = FakeXero(), FakeAuxo()
     xero.invalid_names = {"Bob"}
     plan = plan_frame([contact("Bob")])
-    Sink(con, xero=xero, auxo=auxo).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
     xero.invalid_names = set()  # fixed within Xero's minutes of cached answers: a new key is a new request
-    Sink(con, xero=xero, auxo=auxo, resend_refused=True).run(plan)
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo, resend_refused=True).run(plan)
     assert statuses(con)["Contact Bob"] == "confirmed"
 
 
 def test_a_document_waiting_for_a_contact_in_review_says_so(con):
     con.execute("create schema plans")
-    con.execute("create table plans.contact_matches as select 'contact:Eve' as ref, 'review' as decision, "
+    con.execute("create table plans.contact_matches as select 'c1' as connection_id, 'contact:Eve' as ref, 'review' as decision, "
                 "'same name as an existing Xero contact, but no phone or email in common' as reason")
-    Sink(con, xero=FakeXero(), auxo=FakeAuxo()).run(plan_frame([invoice("I7", "Eve")]))
+    Sink(con, connection_id="c1", xero=FakeXero(), auxo=FakeAuxo()).run(plan_frame([invoice("I7", "Eve")]))
     status, message = con.execute(
         "select status, error_message from sync.write_ledger where description = 'Invoice I7'").fetchall()[0]
     assert status == "blocked" and "contact review queue" in message and "no phone or email in common" in message
@@ -240,9 +240,9 @@ def test_an_id_from_the_other_system_never_fills_a_placeholder(con):
     auxo_link = PlannedWrite("c1", "auxo", "contact_link", "update", "contact:Ann", "Ann", None,
                              {"path": "customers/xero-updates", "item": {"id": "Ann"}}, "Link Ann", priority=120)
     xero, auxo = FakeXero(), FakeAuxo()
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann")]))
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([auxo_link]))  # confirmed after the Xero contact
-    Sink(con, xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann")]))
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([auxo_link]))  # confirmed after the Xero contact
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     assert xero.docs["Invoices"][0]["Contact"]["ContactID"] == xero.docs["Contacts"][0]["ContactID"] != "Ann"
 
 
@@ -265,6 +265,6 @@ def test_an_auxo_write_may_wait_for_a_xero_write(con):
                             {"path": "payments/sync-status", "item": {"id": "p1", "sync_status": "synced"}},
                             "Record payment p1 in Auxo", depends_on=("invoice:I1",), priority=190)
     xero, auxo = FakeXero(), FakeAuxo()
-    Sink(con, xero=xero).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
-    Sink(con, auxo=auxo).run(plan_frame([recorded]))
+    Sink(con, connection_id="c1", xero=xero).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
+    Sink(con, connection_id="c1", auxo=auxo).run(plan_frame([recorded]))
     assert ("payments/sync-status", {"id": "p1", "sync_status": "synced"}) in auxo.items

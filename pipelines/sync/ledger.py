@@ -82,6 +82,19 @@ EVENTS: dict[str, Event] = {
 # process killed before a commit leaves the state before it, after a commit the state after it.
 NO_CHANGE_EVENTS = ("answer_lost", "lookup_failed", "killed")
 
+
+
+def transition_table_markdown() -> str:
+    """The state machine as a markdown table, state × event → state (docs/write-path.md shows it)."""
+    events = list(EVENTS)
+    lines = ["| state | " + " | ".join(f"`{e}`" for e in events) + " |",
+             "|---|" + "---|" * len(events)]
+    for state in STATES:
+        cells = [f"`{EVENTS[e].result}`" if state in EVENTS[e].sources else "—" for e in events]
+        lines.append(f"| `{state}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # the stored columns each resulting state sets
 _STATUS_OF = {"planned": "planned", "sent": "sent", "retrying": "failed", "confirmed": "confirmed",
               "refused": "failed", "held": "held", "blocked": "blocked", "skipped": "skipped"}

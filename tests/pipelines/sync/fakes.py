@@ -15,7 +15,10 @@ class FakeXero:
     def __init__(self) -> None:
         self.docs: dict[str, list[dict[str, Any]]] = {}
         self.calls: Counter[tuple[str, str]] = Counter()
-        self.faults: list[str] = []  # "drop" (commit, lose the answer), "500", "day"
+        # what happens to the next writes: "drop" (commit, lose the answer), "500", "503", "429", "timeout"
+        # (not applied, a temporary error), "day" (the day limit, before sending), "none" (a normal call)
+        self.faults: list[str] = []
+        self.read_faults: list[str] = []  # "fail": the next GET raises a temporary error
         self.invalid_names: set[str] = set()
         self.seen_keys: dict[str, list[dict[str, Any]]] = {}
 
@@ -25,8 +28,10 @@ class FakeXero:
         fault = self.faults.pop(0) if self.faults else None
         if fault == "day":
             raise DailyLimitReached("day limit")
-        if fault == "500":
-            raise RetryableApiError("Xero answered 500", status=500)
+        if fault in ("500", "503", "429"):
+            raise RetryableApiError(f"Xero answered {fault}", status=int(fault))
+        if fault == "timeout":
+            raise RetryableApiError("Xero PUT: the request timed out")
         if idempotency_key in self.seen_keys:
             return self.seen_keys[idempotency_key]
         results = []
@@ -45,8 +50,14 @@ class FakeXero:
             raise RetryableApiError("Xero POST: the request lost the connection")
         return results
 
+    def expire_idempotency_keys(self) -> None:
+        """Xero keeps an Idempotency-Key's answer for minutes only."""
+        self.seen_keys.clear()
+
     def get(self, endpoint: str, *, params: dict[str, Any] | None = None, modified_since: Any = None) -> dict:
         self.calls[("GET", endpoint)] += 1
+        if self.read_faults and self.read_faults.pop(0) == "fail":
+            raise RetryableApiError(f"Xero GET {endpoint}: the request timed out")
         params = params or {}
         if endpoint == "Contacts":
             name = params["where"].split("==", 1)[1].strip('"')

@@ -7,6 +7,7 @@ import pytest
 
 from assets.sinks import _by_plan, explain_failure, explained
 from pipelines.http import ApiError, AuthError, DailyLimitReached, RetryableApiError
+from pipelines.sync.ledger import Ledger
 from tests.assets.recon.conftest import Books
 
 
@@ -36,7 +37,7 @@ def test_writes_by_plan_counts_each_plans_rows_by_status(books: Books) -> None:
     for ref, status in (("invoice:a", "confirmed"), ("invoice:b", "failed"), ("payment:c", "confirmed")):
         books.write(ref, status, plan_asset="payment_push" if ref.startswith("payment") else "invoice_push")
     keys = [key for (key,) in books.con.execute("select idempotency_key from sync.write_ledger").fetchall()]
-    table = _by_plan(books.con, keys)
+    table = _by_plan(Ledger(books.con, "default"), keys)
     assert table.sort("plan_asset").to_dicts() == [
         {"plan_asset": "invoice_push", "confirmed": 1, "failed": 1},
         {"plan_asset": "payment_push", "confirmed": 1, "failed": 0},

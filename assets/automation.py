@@ -4,7 +4,8 @@
   try — temporary API failures (429, 5xx, timeouts) under the attempt limit, writes left
   ``planned`` when Xero's daily call limit stopped a run (once the UTC day has turned), writes left
   ``sent`` by a run that died, and writes held by a lock date that has since moved before them.
-  The days go into one run (a range, like a backfill).
+  The days go into one run (a range, like a backfill). Which writes those are is the ledger's
+  rule (``pipelines.sync.ledger.due_for_retry``), not this module's.
 - ``xero_changes_between_runs`` (every 15 minutes): asks Xero whether anything changed since the
   last extraction — invoices (payments, credits, edits and voids touch them), credit notes,
   contacts, manual journals: four calls — and if so runs today's partition, which brings those

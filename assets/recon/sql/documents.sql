@@ -235,7 +235,8 @@ matched AS (
 
 -- ---- what the ledger and the plans say about each document ----------------------------------
 writes AS (
-    SELECT connection_id, ref, status AS write_status, operation AS write_operation, error_class, error_code,
+    SELECT connection_id, ref, status AS write_status, state AS write_state, open AS write_open,
+           operation AS write_operation, error_class, error_code,
            error_message, error_hint, depends_on, updated_at AS write_updated_at
     FROM sync.write_state
     WHERE target = 'xero' AND state <> 'skipped'
@@ -254,9 +255,9 @@ paired AS (
     SELECT a.*, m.xero_id, coalesce(m.xero_matches, 0) AS xero_matches, m.xero_ids, m.linked_via,
            x.xero_number, x.xero_status, x.xero_total, x.xero_gst, x.xero_amount_due, x.xero_balance,
            x.debit_accounts, x.credit_accounts,
-           w.write_status, w.write_operation, w.error_class, w.error_code, w.error_message, w.error_hint,
+           w.write_status, w.write_state, w.write_operation, w.error_class, w.error_code, w.error_message, w.error_hint,
            w.depends_on, e.detail AS exception_detail, r.reason AS review_reason,
-           rw.write_status AS related_status, coalesce(rw.error_message, 'not sent yet') AS related_message,
+           rw.write_open AS related_open, coalesce(rw.error_message, 'not sent yet') AS related_message,
            rw.error_hint AS related_hint,
            x.xero_status IN ('VOIDED', 'DELETED') AS xero_cancelled
     FROM auxo a
@@ -313,19 +314,15 @@ caused AS (
            CASE
                WHEN state IN ('in_step', 'not_required', 'duplicated') THEN state
                WHEN state = 'different'
-                   THEN CASE WHEN related_status IN ('failed', 'held', 'blocked', 'planned', 'sent')
-                             THEN 'allocation_waiting' ELSE 'differs' END
-               WHEN xero_id IS NOT NULL AND write_status IS DISTINCT FROM 'confirmed'
+                   THEN CASE WHEN related_open THEN 'allocation_waiting' ELSE 'differs' END
+               WHEN xero_id IS NOT NULL AND write_state IS DISTINCT FROM 'confirmed'
                     AND linked_via = 'recorded in Auxo' THEN 'missing_in_xero'
-               WHEN write_status = 'confirmed' THEN 'not_extracted'
-               WHEN write_status = 'blocked' AND review_reason IS NOT NULL THEN 'contact_review'
-               WHEN write_status = 'blocked' THEN 'waiting_for_dependency'
-               WHEN write_status = 'held' THEN 'held'
-               WHEN write_status = 'failed' AND error_class = 'retryable' THEN 'retrying'
-               WHEN write_status = 'failed' THEN 'refused'
-               WHEN write_status = 'sent' THEN 'answer_lost'
-               WHEN write_status = 'planned' AND error_class = 'daily_limit' THEN 'daily_limit'
-               WHEN write_status = 'planned' THEN 'planned'
+               WHEN write_state = 'confirmed' THEN 'not_extracted'
+               WHEN write_state = 'blocked' AND review_reason IS NOT NULL THEN 'contact_review'
+               WHEN write_state = 'blocked' THEN 'waiting_for_dependency'
+               WHEN write_state = 'sent' THEN 'answer_lost'
+               WHEN write_state = 'planned' AND error_class = 'daily_limit' THEN 'daily_limit'
+               WHEN write_state IN ('held', 'retrying', 'refused', 'planned') THEN write_state
                WHEN exception_detail IS NOT NULL THEN 'plan_exception'
                WHEN review_reason IS NOT NULL THEN 'contact_review'
                ELSE 'not_planned'

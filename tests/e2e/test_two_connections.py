@@ -3,7 +3,7 @@
 Connection ``a`` syncs the generator's ``tiny`` workshop (twice: the second run finds it in step). Then every row it left in the warehouse
 (raw, staging, plans, ledger, reconciliation tables) is copied as connection ``b``, altered so that
 anything of ``b`` leaking into ``a`` changes ``a``'s results: ``b``'s Auxo records look never synced
-(no Xero ids), its ledger's Xero ids are ``b-…`` and its writes are refused. A second run of ``a``
+(no Xero ids) and the Xero ids its ledger confirmed are ``b-…``. A second run of ``a``
 must plan, write and reconcile exactly what it did before, and ``b``'s ledger must answer only with
 ``b``'s rows.
 """
@@ -86,8 +86,6 @@ def clone_as(con: duckdb.DuckDBPyConnection, source: str, clone: str) -> int:
                 exprs.append(f"'{clone}-' || idempotency_key")
             elif (schema, table) == ("sync", "write_ledger") and column == "target_id":
                 exprs.append(f"'{clone}-' || target_id")
-            elif (schema, table) == ("sync", "write_ledger") and column in ("status", "error_class"):
-                exprs.append("'failed'" if column == "status" else "'needs_person'")
             elif schema == "staging" and table.startswith("auxo_") and column == "xero_id":
                 exprs.append("NULL")
             else:
@@ -123,11 +121,9 @@ def test_two_connections_in_one_warehouse_never_see_each_other(tmp_path, monkeyp
                 assert after[name] == before[name], name
             b = Ledger(con, "b")
             assert b.rows(a_keys).is_empty()
-            known = b.known_targets()
-            assert known == {}  # every b write is refused: b created nothing, whatever a did
-            assert set(Ledger(con, "a").known_targets().values()).isdisjoint(
-                {row[0] for row in con.execute("select target_id from sync.write_ledger where connection_id = 'b'")
-                 .fetchall()})
+            b_ids, a_ids = set(b.known_targets().values()), set(Ledger(con, "a").known_targets().values())
+            assert b_ids and all(i.startswith("b-") for i in b_ids)
+            assert a_ids and not any(i.startswith("b-") for i in a_ids)
             a_plan = load_plan(con, first, last).filter(pl.col("connection_id") == "a")
             with pytest.raises(ValueError, match="holds rows of"):
                 Sink(con, connection_id="b", dry_run=True).run(a_plan)

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.xero.client import XERO_CONNECTIONS_URL, XERO_TOKEN_URL
+from pipelines.xero.connect import XERO_AUTHORIZE_URL
 from pipelines.xero.scopes import DEFAULT_SCOPES
 
 
@@ -58,6 +59,7 @@ class XeroSettings(_WithDltFallback):
 
     api_url: str = ""
     token_url: str = XERO_TOKEN_URL
+    authorize_url: str = XERO_AUTHORIZE_URL  # only `auxo-xero connect xero` (the browser) uses it
     connections_url: str = XERO_CONNECTIONS_URL
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")

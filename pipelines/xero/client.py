@@ -83,7 +83,9 @@ class XeroClient:
         # with a secrets folder, a token stored by `auxo-xero connect xero` selects the refresh-token flow
         store = TokenStore(secrets_dir, credentials.client_id) if secrets_dir else None
         self._tokens = TokenProvider(self._http, self.endpoints.token_url, credentials, store, self.retry)
-        self._tenant_id = tenant_id
+        # unset: the organisation chosen at `auxo-xero connect xero`, else the single connected one
+        remembered = store.details().get("tenant_id") if store is not None and self._tokens.refresh_flow else None
+        self._tenant_id = tenant_id or remembered
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------

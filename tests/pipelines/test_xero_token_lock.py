@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import sandbox.xero
-from pipelines.xero.auth import TokenStore
-from sandbox.embedded import forget_apps
+from pipelines.xero.auth import TokenStore, XeroCredentials
+from pipelines.xero.client import XeroClient, XeroEndpoints
+from sandbox.embedded import forget_apps, transport
 from sandbox.xero import state
 from sandbox.xero.app import connection_info
 
@@ -25,7 +26,7 @@ from pipelines.xero.auth import XeroCredentials
 from pipelines.xero.client import XeroClient, XeroEndpoints
 from sandbox.embedded import transport
 
-state_dir, secrets, go, client_id, secret, refresh, tenant = sys.argv[1:8]
+state_dir, secrets, go, client_id, secret, refresh, tenant, refreshes = sys.argv[1:9]
 base = "http://xero.sandbox"
 client = XeroClient(XeroCredentials(client_id, secret, refresh), tenant_id=tenant,
                     endpoints=XeroEndpoints(f"{base}/api.xro/2.0", f"{base}/connect/token", f"{base}/connections"),
@@ -34,18 +35,18 @@ client = XeroClient(XeroCredentials(client_id, secret, refresh), tenant_id=tenan
 client.organisation()  # warm up (imports, first refresh) before the race
 while not Path(go).exists():
     time.sleep(0.005)
-for _ in range(%d):
+for _ in range(int(refreshes)):
     client._tokens.invalidate()  # as if the access token had expired: refresh now
     assert client.organisation()["Name"]
 print("ok")
-""" % REFRESHES
+"""
 
 
 def test_two_processes_refresh_at_once_and_neither_loses_the_connection(tmp_path: Path) -> None:
     state_dir, secrets, go = tmp_path / "xero", tmp_path / "secrets", tmp_path / "go"
     info = connection_info(state_dir, "http://xero.sandbox")
     args = [str(state_dir), str(secrets), str(go), info["client_id"], info["client_secret"], info["refresh_token"],
-            info["tenant_id"]]
+            info["tenant_id"], str(REFRESHES)]
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
     try:
@@ -66,10 +67,6 @@ def test_two_processes_refresh_at_once_and_neither_loses_the_connection(tmp_path
     store = TokenStore(secrets, info["client_id"])
     newest = store.current(info["refresh_token"])
     assert newest not in parents
-    from pipelines.xero.auth import XeroCredentials
-    from pipelines.xero.client import XeroClient, XeroEndpoints
-    from sandbox.embedded import transport
-
     base = "http://xero.sandbox"
     client = XeroClient(XeroCredentials(info["client_id"], info["client_secret"], info["refresh_token"]),
                         tenant_id=info["tenant_id"], secrets_dir=secrets, transport=transport("xero", state_dir),

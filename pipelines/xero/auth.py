@@ -214,7 +214,8 @@ TOKEN_ERROR_HINTS = {
                       "`auxo-xero connect xero` (or set a new XERO_REFRESH_TOKEN)"),
     "invalid_scope": (" — the app may not ask for these scopes (XERO_SCOPES); apps created since 2 March 2026 "
                       "get granular scopes only: add them to the app in the Xero developer portal"),
-    "unauthorized_client": (" — this app may not use this grant: a Custom Connection uses client credentials "
-                            "(`auxo-xero connect xero --custom-connection`), a Web app the browser sign-in"),
+    "unauthorized_client": (" — this app may not use this grant: a Web app needs the browser sign-in first "
+                            "(`auxo-xero connect xero`); a Custom Connection uses client credentials "
+                            "(`auxo-xero connect xero --custom-connection`)"),
     "invalid_client": " — check XERO_CLIENT_ID and XERO_CLIENT_SECRET",
 }

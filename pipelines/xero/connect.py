@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from pipelines.http import ApiError, AuthError, RetryPolicy, decode_json
+from pipelines.http import ApiError, RetryPolicy, decode_json
 from pipelines.xero.auth import TOKEN_ERROR_HINTS, TokenStore, XeroCredentials, post_token_request
 from pipelines.xero.client import XeroClient, XeroEndpoints
 from pipelines.xero.scopes import authorization_code_scopes, client_credentials_scopes
@@ -256,5 +256,5 @@ def _open(url: str) -> bool:
         return False
 
 
-__all__ = ["AuthError", "ConnectError", "ConnectTarget", "Connected", "connect_custom_connection",
+__all__ = ["ConnectError", "ConnectTarget", "Connected", "connect_custom_connection",
            "connect_web_app", "pkce_pair"]

@@ -6,6 +6,8 @@
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
     auxo-xero sandbox reset [xero|auxo|all]
+    auxo-xero connect xero [--tenant T] [--port P] [--no-browser] [--custom-connection]
+    auxo-xero connect auxo
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ app = typer.Typer(help="Keep an Auxo Workshop account and a Xero organisation in
                   add_completion=False)
 sandbox_app = typer.Typer(help="The local Xero and Auxo sandboxes.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+connect_app = typer.Typer(help="Connect a real Xero organisation or Auxo account, and check it.",
+                          no_args_is_help=True)
+app.add_typer(connect_app, name="connect")
 console = Console(stderr=True)
 SYSTEMS = ("xero", "auxo")
 
@@ -164,6 +169,93 @@ def sandbox_reset(
             raise typer.BadParameter(f"{name!r}: choose xero, auxo or all", param_hint="SYSTEM")
         shutil.rmtree(settings.sandbox_state_dir(name), ignore_errors=True)
         console.print(f"reset the {name} sandbox ({settings.sandbox_state_dir(name)})")
+
+
+@connect_app.command("xero")
+def connect_xero(
+    tenant: Annotated[str | None, typer.Option(help="The organisation to use (tenant id or name) when "
+                                                    "several are connected; otherwise you are asked.")] = None,
+    port: Annotated[int, typer.Option(help="Port of the local callback (redirect URI "
+                                           "http://localhost:PORT/callback, registered with the app); "
+                                           "0 picks a free one.")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the sign-in address instead of "
+                                                                  "opening a browser.")] = False,
+    custom_connection: Annotated[bool, typer.Option("--custom-connection", help="The app is a Custom "
+                                                    "Connection: client credentials, no browser.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for Xero's redirect.")] = 300.0,
+) -> None:
+    """Connect a Xero organisation: sign in and consent in the browser (or check a Custom Connection),
+    keep the refresh token under the data folder, and read the organisation to prove it works."""
+    from pipelines.connections import XeroSettings
+    from pipelines.xero.auth import XeroCredentials
+    from pipelines.xero.client import XeroEndpoints
+    from pipelines.xero.connect import ConnectError, ConnectTarget, connect_custom_connection, connect_web_app
+
+    config = XeroSettings()
+    if config.embedded:
+        raise typer.BadParameter(
+            "XERO_API_URL is not set, so the sync uses the embedded Xero sandbox, which needs no connection. "
+            "For real Xero set XERO_API_URL=https://api.xero.com/api.xro/2.0, XERO_CLIENT_ID and "
+            "XERO_CLIENT_SECRET (docs/runbook.md)", param_hint="XERO_API_URL")
+    try:
+        credentials = XeroCredentials(config.client_id, config.client_secret.get_secret_value(),
+                                      scopes=config.scopes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="XERO_CLIENT_ID / XERO_CLIENT_SECRET") from None
+    target = ConnectTarget(credentials, XeroEndpoints(config.api_url.rstrip("/"), config.token_url,
+                                                      config.connections_url),
+                           authorize_url=config.authorize_url, secrets_dir=settings.secrets_dir(),
+                           configured_refresh_token=config.refresh_token.get_secret_value() or None)
+
+    def choose(organisations: list[dict]) -> dict:
+        for number, org in enumerate(organisations, 1):
+            console.print(f"  {number}. {org.get('tenantName')}  ({org.get('tenantId')})")
+        picked = typer.prompt(f"Which organisation should the sync use? [1-{len(organisations)}]", type=int,
+                              err=True)
+        if not 1 <= picked <= len(organisations):
+            raise ConnectError(f"{picked} is not one of 1-{len(organisations)}")
+        return organisations[picked - 1]
+
+    try:
+        if custom_connection:
+            result = connect_custom_connection(target, tenant=tenant)
+        else:
+            result = connect_web_app(target, port=port, tenant=tenant, open_browser=not no_browser,
+                                     timeout=timeout, say=console.print, choose=choose)
+    except ConnectError as exc:
+        console.print(f"[red]Not connected:[/red] {exc}")
+        raise typer.Exit(1) from None
+    kind = "Custom Connection (client credentials)" if result.custom_connection else "refresh token stored"
+    console.print(f"Connected to [bold]{result.organisation_name}[/bold] ({kind}); scopes: {result.scope}")
+    console.print("Set, in the environment or .dlt/secrets.toml [xero]:")
+    console.print(f"  XERO_API_URL={config.api_url}\n  XERO_CLIENT_ID={config.client_id}\n"
+                  "  XERO_CLIENT_SECRET=<the app's secret>\n  XERO_TENANT_ID=" + result.tenant_id)
+    if not result.custom_connection:
+        console.print(f"The refresh token is kept (0600) under {settings.secrets_dir()}; it rotates on every "
+                      "use. Do not set XERO_REFRESH_TOKEN.")
+    typer.echo(result.tenant_id)
+
+
+@connect_app.command("auxo")
+def connect_auxo() -> None:
+    """Check the Auxo API key and show which Auxo account it opens (``GET /account``)."""
+    from assets.resources import build_auxo_client
+    from pipelines.connections import AuxoSettings
+    from pipelines.http import ApiError
+
+    config = AuxoSettings()
+    try:
+        with build_auxo_client(config) as client:
+            account = client.get("account")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="AUXO_API_KEY") from None
+    except ApiError as exc:
+        console.print(f"[red]Not connected:[/red] {exc}")
+        raise typer.Exit(1) from None
+    where = "the embedded Auxo sandbox" if config.embedded else config.api_url
+    console.print(f"Connected to Auxo account [bold]{account.get('name')}[/bold] (id {account.get('id')}, "
+                  f"timezone {account.get('timezone')}) at {where}")
+    typer.echo(account.get("id"))
 
 
 def main() -> None:

@@ -4,9 +4,10 @@ With nothing configured, both systems are the embedded sandboxes under the data 
 at a real Xero organisation or Auxo account is configuration only:
 
 * Xero: ``XERO_API_URL`` (``https://api.xero.com/api.xro/2.0``), ``XERO_CLIENT_ID``,
-  ``XERO_CLIENT_SECRET``, and either nothing more (a Custom Connection: client credentials) or
-  ``XERO_REFRESH_TOKEN`` (a standard app; the rotated token is kept under the data folder), plus
-  ``XERO_TENANT_ID`` when the app is connected to several organisations.
+  ``XERO_CLIENT_SECRET``, and either nothing more (a Custom Connection: client credentials) or a
+  refresh token (a standard app: stored under the data folder by ``auxo-xero connect xero``, or
+  ``XERO_REFRESH_TOKEN``), plus ``XERO_TENANT_ID`` when the app is connected to several
+  organisations. ``XERO_SCOPES`` overrides the granular scopes the sync asks for.
 * Auxo: ``AUXO_API_URL`` and ``AUXO_API_KEY``.
 
 Each value may also come from ``.dlt/secrets.toml`` (``[xero] client_secret = "..."``). Secrets
@@ -21,6 +22,8 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.xero.client import XERO_CONNECTIONS_URL, XERO_TOKEN_URL
+from pipelines.xero.connect import XERO_AUTHORIZE_URL
+from pipelines.xero.scopes import DEFAULT_SCOPES
 
 
 def _from_dlt_secrets(section: str, key: str) -> str | None:
@@ -56,12 +59,13 @@ class XeroSettings(_WithDltFallback):
 
     api_url: str = ""
     token_url: str = XERO_TOKEN_URL
+    authorize_url: str = XERO_AUTHORIZE_URL  # only `auxo-xero connect xero` (the browser) uses it
     connections_url: str = XERO_CONNECTIONS_URL
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
     refresh_token: SecretStr = SecretStr("")
     tenant_id: str = ""
-    scopes: str = "accounting.transactions accounting.contacts accounting.settings"
+    scopes: str = DEFAULT_SCOPES  # granular (pipelines/xero/scopes.py); offline_access added by `connect`
 
     @property
     def embedded(self) -> bool:

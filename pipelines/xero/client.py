@@ -34,6 +34,7 @@ from pipelines.http import (
 from pipelines.xero.auth import TokenProvider, TokenStore, XeroCredentials
 from pipelines.xero.budget import RateBudget
 from pipelines.xero.dates import format_if_modified_since
+from pipelines.xero.scopes import covers, missing_scope_message, needed_scope
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,14 @@ XERO_TOKEN_URL = "https://identity.xero.com/connect/token"
 XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
 MAX_PAGE_SIZE = 1000
 MAX_BATCH = 50
+
+
+class MissingScope(AuthError):
+    """Xero refused a call because the connection lacks its scope; the message names it and the fix."""
+
+    def __init__(self, message: str, *, scope: str | None, status: int, body: object = None) -> None:
+        super().__init__(message, status=status, body=body)
+        self.scope = scope
 
 
 @dataclass(frozen=True)
@@ -71,9 +80,12 @@ class XeroClient:
         self.budget = budget or RateBudget()
         self._http = httpx.Client(transport=transport, timeout=timeout,
                                   headers={"Accept": "application/json", "User-Agent": "auxo-xero-sync"})
-        store = TokenStore(secrets_dir, credentials.client_id) if credentials.refresh_token and secrets_dir else None
+        # with a secrets folder, a token stored by `auxo-xero connect xero` selects the refresh-token flow
+        store = TokenStore(secrets_dir, credentials.client_id) if secrets_dir else None
         self._tokens = TokenProvider(self._http, self.endpoints.token_url, credentials, store, self.retry)
-        self._tenant_id = tenant_id
+        # unset: the organisation chosen at `auxo-xero connect xero`, else the single connected one
+        remembered = store.details().get("tenant_id") if store is not None and self._tokens.refresh_flow else None
+        self._tenant_id = tenant_id or remembered
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -86,6 +98,11 @@ class XeroClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def custom_connection(self) -> bool:
+        """Client credentials (a Custom Connection) rather than a refresh token."""
+        return not self._tokens.refresh_flow
 
     @property
     def tenant_id(self) -> str | None:
@@ -126,7 +143,7 @@ class XeroClient:
         try:
             return self.retry.call(attempt)
         except AuthError as exc:
-            if exc.status != 401:
+            if exc.status != 401 or isinstance(exc, MissingScope):
                 raise
             self._tokens.invalidate()  # an access token revoked early: fetch a new one, once
             return self.retry.call(attempt)
@@ -149,6 +166,8 @@ class XeroClient:
         if status >= 500:
             raise RetryableApiError(f"{what}: Xero answered {status}", status=status, body=body,
                                     retry_after=retry_after_seconds(response))
+        if status in (401, 403):
+            self._raise_if_scope_missing(status, body, method, endpoint)
         if status == 401:
             raise AuthError(f"{what}: Xero refused the access token (401)", status=401, body=body)
         if status == 403:
@@ -159,6 +178,16 @@ class XeroClient:
         if status == 400:
             raise BadRequest(f"{what}: {validation_summary(body)}", status=400, body=body)
         raise ApiError(f"{what}: unexpected HTTP {status}", status=status, body=body)
+
+    def _raise_if_scope_missing(self, status: int, body: Any, method: str, endpoint: str) -> None:
+        """A refusal for want of a scope: Xero answers 401 ``AuthorizationUnsuccessful`` (token valid,
+        scope missing), or 403 for a call the token's granted scopes do not cover."""
+        detail = body.get("Detail") if isinstance(body, dict) else None
+        granted = self._tokens.granted
+        lacks = granted is not None and not covers(granted, method, endpoint)
+        if needed_scope(method, endpoint) and (detail == "AuthorizationUnsuccessful" or lacks):
+            raise MissingScope(missing_scope_message(method, endpoint, custom_connection=self.custom_connection),
+                               scope=needed_scope(method, endpoint), status=status, body=body)
 
     # -- reads --------------------------------------------------------------------------------
 

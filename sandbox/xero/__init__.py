@@ -7,7 +7,9 @@ docs/sandboxes.md):
 - ``seed(state_dir, payload)`` — bulk-load Xero-shaped documents (``/admin/seed``);
 - ``request_log(state_dir, method=None, path_prefix=None, since=None)`` — logged API requests;
 - ``set_rate_limits(state_dir, enabled=True, per_minute=…)`` — Xero's limits on or off;
-- ``clear_request_log(state_dir)``, ``reset(state_dir)``.
+- ``clear_request_log(state_dir)``, ``reset(state_dir)``;
+- ``sandbox.xero.app.configure_app(state_dir, created=…, auto_approve=…)`` — the app's registration;
+  ``sandbox.xero.app.add_organisation(state_dir, name)`` — a second organisation to connect.
 """
 
 from __future__ import annotations

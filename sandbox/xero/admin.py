@@ -16,7 +16,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.faults import FaultConfig, FaultStore
-from sandbox.xero import books, clock, dates, errors, jsonio, people, ratelimit, requestlog, seeding, state
+from sandbox.xero import (
+    books,
+    clock,
+    dates,
+    errors,
+    jsonio,
+    organisations,
+    people,
+    ratelimit,
+    requestlog,
+    seeding,
+    state,
+)
 from sandbox.xero.errors import Invalid, NotFound
 from sandbox.xero.fields import date_field
 from sandbox.xero.kinds import BY_PLURAL, KINDS
@@ -64,6 +76,8 @@ def routes(store: Store, connection: Any) -> list[Route]:
                     current = state.read_config(tx)
                     if "rate_limits" in body:
                         current["rate_limits"] = {**current["rate_limits"], **body["rate_limits"]}
+                    if "app" in body:
+                        current["app"] = {**current["app"], **body["app"]}
                     if "idempotency_ttl_seconds" in body:
                         current["idempotency_ttl_seconds"] = int(body["idempotency_ttl_seconds"] or 0)
                     tx.set_meta_json("config", current)
@@ -160,6 +174,15 @@ def routes(store: Store, connection: Any) -> list[Route]:
         except (NotFound, IndexError) as exc:
             return _json({"error": f"not found: {exc}"}, 404)
 
+    async def organisations_endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            body = await _body(request)
+            name = str(body.get("Name") or "").strip()
+            if not name:
+                return _json({"error": "Name is required"}, 400)
+            return _json(await run_in_threadpool(organisations.add, store, name))
+        return _json({"organisations": await run_in_threadpool(organisations.listing, store)})
+
     async def connection_endpoint(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         return _json(await run_in_threadpool(connection, store.state_dir, base))
@@ -175,4 +198,5 @@ def routes(store: Store, connection: Any) -> list[Route]:
         Route("/admin/documents/{kind}", documents, methods=["GET"]),
         Route("/admin/actions/{action}", action, methods=["POST"]),
         Route("/admin/connection", connection_endpoint, methods=["GET"]),
+        Route("/admin/organisations", organisations_endpoint, methods=["GET", "POST"]),
     ]

@@ -1,8 +1,9 @@
 """The ASGI app behind ``/api.xro/2.0``: authentication, rate limits, faults, then the resources.
 
-Order matters and mirrors Xero: a request is first authenticated (401/403), then counted against
+Order matters and mirrors Xero: a request is first authenticated (401/403; a token without the
+resource's scope: 401 ``AuthorizationUnsuccessful``), then counted against
 the tenant's limits (429), then exposed to the configured faults (429/500/503/slow/drop), and only
-then handled. Every response carries the ``X-*Limit-Remaining`` headers.
+then handled by the books of the organisation addressed. Every response carries the ``X-*Limit-Remaining`` headers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from sandbox.faults import FaultConfig, FaultInjectionMiddleware, FaultStore
-from sandbox.xero import errors, jsonio, ratelimit, routes, state
-from sandbox.xero.identity import AuthError, authenticate
+from sandbox.xero import errors, jsonio, organisations, ratelimit, routes, state
+from sandbox.xero.identity import AuthError, authenticate, authorize_scope
 from sandbox.xero.store import Store
 from sandbox.xero.wire import ApiRequest, Reply
 
@@ -63,9 +64,12 @@ class ApiApp:
         self.faults = FaultStore(store.state_dir)
         self.inner = FaultInjectionMiddleware(self.dispatch, self.faults, fault_response, lambda scope: True)
 
-    def _admit(self, headers: dict[str, str]) -> tuple[dict, dict]:
+    def _admit(self, headers: dict[str, str], method: str, path: str) -> tuple[dict, dict]:
         with self.store.read() as tx:
             claims = authenticate(self.store, tx, headers)
+            segments = segments_of(path)
+            if segments:
+                authorize_scope(claims, segments[0], method)
             return claims, state.read_config(tx)["rate_limits"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,11 +78,11 @@ class ApiApp:
         headers = headers_of(scope)
         scope.setdefault("state", {})
         try:
-            _claims, limits = await anyio.to_thread.run_sync(self._admit, headers)
+            claims, limits = await anyio.to_thread.run_sync(self._admit, headers, scope["method"], scope["path"])
         except AuthError as exc:
             await response_of(Reply(exc.status, exc.body))(scope, receive, send)
             return
-        tenant = self.store.credentials()["tenant_id"]
+        tenant = claims["tenant_id"]
         scope["state"]["xero_tenant"] = tenant
         acquired = False
         if limits.get("enabled"):
@@ -110,10 +114,12 @@ class ApiApp:
             if not message.get("more_body"):
                 break
         headers = headers_of(scope)
-        request = ApiRequest(store=self.store, method=scope["method"].upper(), path=scope["path"],
+        tenant = scope["state"].get("xero_tenant", "")
+        store = await anyio.to_thread.run_sync(organisations.store_for, self.store, tenant) if tenant else self.store
+        request = ApiRequest(store=store, method=scope["method"].upper(), path=scope["path"],
                              segments=segments_of(scope["path"]),
                              query_string=scope.get("query_string", b"").decode("latin-1"),
-                             headers=headers, body=bytes(body), tenant_id=scope["state"].get("xero_tenant", ""))
+                             headers=headers, body=bytes(body), tenant_id=tenant)
         reply = await run_in_threadpool(routes.dispatch, request)
         if "documents" in request.info:
             scope["state"]["xero_documents"] = request.info["documents"]

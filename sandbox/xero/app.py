@@ -13,10 +13,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox.xero import admin, identity, jsonio, state
+from sandbox.xero import admin, authorize, identity, jsonio, organisations, state
 from sandbox.xero.api import API_PREFIX, ApiApp, headers_of
 from sandbox.xero.requestlog import RequestLogMiddleware
 from sandbox.xero.state import open_state
@@ -26,12 +26,15 @@ JSON = "application/json; charset=utf-8"
 
 
 def connection_info(state_dir: Path, base_url: str) -> dict:
-    """What a client needs: URLs, client credentials, tenant id and a fresh refresh token."""
+    """What a client needs: URLs (Xero's paths: ``/identity/connect/authorize`` as on
+    login.xero.com, ``/connect/token`` as on identity.xero.com), client credentials, tenant id and a
+    fresh refresh token (connected to the seeded organisation)."""
     store = open_state(state_dir)
     creds = store.credentials()
     base = base_url.rstrip("/")
     return {
         "base_url": f"{base}{API_PREFIX}",
+        "authorize_url": f"{base}/identity/connect/authorize",
         "token_url": f"{base}/connect/token",
         "connections_url": f"{base}/connections",
         "client_id": creds["client_id"],
@@ -40,6 +43,22 @@ def connection_info(state_dir: Path, base_url: str) -> dict:
         "refresh_token": identity.new_refresh_token(store),
         "admin_url": f"{base}/admin",
     }
+
+
+def add_organisation(state_dir: Path, name: str) -> dict:
+    """A further organisation the sandbox user can connect (``POST /admin/organisations``)."""
+    return organisations.add(open_state(Path(state_dir)), name)
+
+
+def configure_app(state_dir: Path, **app: object) -> dict:
+    """Change the sandbox app's registration: ``created`` (YYYY-MM-DD), ``redirect_uris``,
+    ``grant_types``, ``scopes``, ``auto_approve``, ``name``."""
+    store = open_state(Path(state_dir))
+    with store.write(documents=False) as tx:
+        current = state.read_config(tx)
+        current["app"] = {**current["app"], **app}
+        tx.set_meta_json("config", current)
+        return current["app"]
 
 
 def configure(state_dir: Path, *, rate_limits: bool | None = None, **limits: int) -> dict:
@@ -91,7 +110,24 @@ def _identity_routes(store: Store) -> list[Route]:
             return Response(status_code=204, headers=app_limit)
         return Response(jsonio.dumps(body), status, media_type=JSON, headers=app_limit)
 
+    async def authorize_endpoint(request: Request) -> Response:
+        try:
+            if request.method == "GET":
+                params = dict(request.query_params)
+                kind, value = await run_in_threadpool(authorize.begin, store, params)
+            else:
+                pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+                form = dict(pairs)
+                tenants = [value for key, value in pairs if key == "tenant"]
+                kind, value = await run_in_threadpool(authorize.decide, store, form, tenants)
+        except authorize.Page as exc:
+            return HTMLResponse(authorize.error_page(exc), exc.status)
+        if kind == "redirect":
+            return RedirectResponse(value, 302, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(value, headers={"Cache-Control": "no-store"})
+
     return [
+        Route("/identity/connect/authorize", authorize_endpoint, methods=["GET", "POST"]),
         Route("/connect/token", token, methods=["POST"]),
         Route("/connect/revocation", revocation, methods=["POST"]),
         *[Route(path, connections, methods=["GET"]) for path in ("/connections", "/Connections")],

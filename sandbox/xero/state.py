@@ -24,6 +24,15 @@ DEFAULT_CONFIG = {
     "rate_limits": {"enabled": False, "concurrent": 5, "per_minute": 60, "per_day": 5000,
                     "app_per_minute": 10000},
     "idempotency_ttl_seconds": 360,
+    # the sandbox's one Xero app, as registered in the developer portal (identity.app_config)
+    "app": {
+        "name": "Auxo Xero Sync",
+        "created": None,  # YYYY-MM-DD; None = today on the sandbox clock (a new app: granular scopes only)
+        "redirect_uris": ["http://localhost/callback", "http://127.0.0.1/callback"],  # loopback: any port
+        "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+        "scopes": None,  # a Custom Connection's scopes; None = every accounting scope the app's age allows
+        "auto_approve": False,  # True: /identity/connect/authorize consents at once, to every organisation
+    },
 }
 
 
@@ -74,12 +83,13 @@ def reset(store: Store) -> None:
     """Back to a freshly seeded demo organisation; credentials and refresh tokens survive, so
     connected clients keep working."""
     with store.write() as tx:
+        app = read_config(tx)["app"]  # the app's registration survives, like its credentials
         for table in ("docs", "idempotency", "request_log", "rate_calls"):
             tx.conn.execute(f"DELETE FROM {table}")
         # a reset is a new organisation: its clock and its timestamps start again from real time
         tx.conn.execute(
             "DELETE FROM meta WHERE key IN ('clock', 'config', 'last_write_ms') OR key LIKE 'next_number:%'")
-        tx.set_meta("config", jsonio.dumps(DEFAULT_CONFIG))
+        tx.set_meta("config", jsonio.dumps({**DEFAULT_CONFIG, "app": app}))
         seed_demo_organisation(tx, str(tx.meta("tenant_id")))
 
 
@@ -92,4 +102,5 @@ def read_config(tx: Tx) -> dict:
     stored = tx.meta_json("config", {}) or {}
     merged = {**DEFAULT_CONFIG, **stored}
     merged["rate_limits"] = {**DEFAULT_CONFIG["rate_limits"], **(stored.get("rate_limits") or {})}
+    merged["app"] = {**DEFAULT_CONFIG["app"], **(stored.get("app") or {})}
     return merged

@@ -46,6 +46,14 @@ CREATE INDEX IF NOT EXISTS request_log_ts ON request_log(ts_ms);
 CREATE TABLE IF NOT EXISTS refresh_tokens(
     token TEXT PRIMARY KEY, client_id TEXT NOT NULL, auth_event_id TEXT NOT NULL, scope TEXT NOT NULL,
     issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, rotated_ms INTEGER);
+CREATE TABLE IF NOT EXISTS token_rotations(parent TEXT NOT NULL, child TEXT NOT NULL, ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_requests(id TEXT PRIMARY KEY, params TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_codes(
+    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, scope TEXT NOT NULL,
+    code_challenge TEXT, auth_event_id TEXT NOT NULL, created_ms INTEGER NOT NULL, used_ms INTEGER);
+CREATE TABLE IF NOT EXISTS connections(
+    id TEXT PRIMARY KEY, auth_event_id TEXT NOT NULL, tenant_id TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS connections_event ON connections(auth_event_id);
 CREATE TABLE IF NOT EXISTS rate_calls(tenant TEXT NOT NULL, ts_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS rate_calls_ts ON rate_calls(tenant, ts_ms);
 """

@@ -21,7 +21,7 @@ def test_client_credentials_with_basic_or_form_auth(http: httpx.Client, state_di
     by_header = http.post(TOKEN_URL, data={"grant_type": "client_credentials"},
                           headers={"Authorization": f"Basic {basic}"})
     by_form = http.post(TOKEN_URL, data={"grant_type": "client_credentials", "client_id": creds["client_id"],
-                                         "client_secret": creds["client_secret"], "scope": "accounting.transactions"})
+                                         "client_secret": creds["client_secret"], "scope": "accounting.invoices"})
     for response in (by_header, by_form):
         assert response.status_code == 200, response.text
         body = response.json()

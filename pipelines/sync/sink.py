@@ -203,8 +203,8 @@ class Sink:
         locked = rows.filter(pl.col("business_date") <= lock)
         newly_held = []
         for row in locked.iter_rows(named=True):
-            problem = errors.held(f"{row['description']} is dated {row['business_date']}, on or before Xero's lock "
-                                  f"date {lock}")
+            # the message is about the row, not a copy of its description (shown beside it everywhere)
+            problem = errors.held(f"dated {row['business_date']}, on or before Xero's lock date {lock}")
             ledger.mark_problem(self.con, [row["idempotency_key"]], "held", problem.error_class, problem.code,
                                 problem.message, problem.hint, self.run_id)
             newly_held.append((row, Outcome(False, problem=problem)))
@@ -300,7 +300,7 @@ class Sink:
                 reasons.append(f"{what} ({status}{': ' + message if message else ''})")
             else:
                 reasons.append(self._unplanned_reason(ref))
-        problem = errors.blocked(f"{row['description']} waits for " + "; ".join(reasons))
+        problem = errors.blocked("It waits for " + "; ".join(reasons))
         ledger.mark_problem(self.con, [row["idempotency_key"]], "blocked", problem.error_class, problem.code,
                             problem.message, problem.hint, self.run_id)
 

@@ -45,6 +45,18 @@ def prepare_environment() -> Path:
     return home
 
 
+def check_settings() -> None:
+    """Stop before any run on a setting that cannot work, naming it and what it accepts."""
+    from pipelines.connections import XeroSettings
+    from pipelines.xero.budget import TierError
+
+    try:
+        XeroSettings().limits()
+    except TierError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
 def _parse_date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -71,6 +83,7 @@ def sync(
         raise typer.BadParameter(f"--to {last} is before --date {first}", param_hint="--to")
     from assets.runner import run_sync
 
+    check_settings()
     prepare_environment()
     ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused)
     raise typer.Exit(0 if ok else 1)
@@ -84,6 +97,7 @@ def demo(
     """Seed the sandboxes if they are empty, sync the demo's days, and show what happened."""
     from assets.runner import run_demo
 
+    check_settings()
     prepare_environment()
     ok = run_demo(profile=profile, seed=seed, console=console)
     raise typer.Exit(0 if ok else 1)

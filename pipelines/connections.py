@@ -6,7 +6,9 @@ at a real Xero organisation or Auxo account is configuration only:
 * Xero: ``XERO_API_URL`` (``https://api.xero.com/api.xro/2.0``), ``XERO_CLIENT_ID``,
   ``XERO_CLIENT_SECRET``, and either nothing more (a Custom Connection: client credentials) or
   ``XERO_REFRESH_TOKEN`` (a standard app; the rotated token is kept under the data folder), plus
-  ``XERO_TENANT_ID`` when the app is connected to several organisations.
+  ``XERO_TENANT_ID`` when the app is connected to several organisations, and ``XERO_TIER`` (the
+  app's pricing tier for that organisation: ``starter`` allows 1,000 calls a day, the other tiers
+  5,000; unset means ``standard``).
 * Auxo: ``AUXO_API_URL`` and ``AUXO_API_KEY``.
 
 Each value may also come from ``.dlt/secrets.toml`` (``[xero] client_secret = "..."``). Secrets
@@ -20,6 +22,7 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipelines.xero.budget import TierLimits, tier_limits
 from pipelines.xero.client import XERO_CONNECTIONS_URL, XERO_TOKEN_URL
 
 
@@ -62,10 +65,15 @@ class XeroSettings(_WithDltFallback):
     refresh_token: SecretStr = SecretStr("")
     tenant_id: str = ""
     scopes: str = "accounting.transactions accounting.contacts accounting.settings"
+    tier: str = ""  # XERO_TIER; empty: DEFAULT_TIER
 
     @property
     def embedded(self) -> bool:
         return not self.api_url
+
+    def limits(self) -> TierLimits:
+        """The call limits of ``XERO_TIER``; :class:`TierError` names the setting and its values."""
+        return tier_limits(self.tier)
 
 
 class AuxoSettings(_WithDltFallback):

@@ -3,7 +3,7 @@
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
     auxo-xero sync --date D [--to D2] [--dry-run] [--resend-refused]
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
-    auxo-xero sandbox serve xero|auxo [--port P] [--state DIR]
+    auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
     auxo-xero sandbox reset [xero|auxo|all]
 """
@@ -128,6 +128,8 @@ def sandbox_serve(
     state: Annotated[Path | None, typer.Option(help="State folder (default: the one the pipeline uses).")] = None,
     rate_limits: Annotated[bool | None, typer.Option("--rate-limits/--no-rate-limits",
                                                      help="Enforce Xero's real call limits.")] = None,
+    tier: Annotated[str | None, typer.Option(help="The Xero organisation's tier: starter (1,000 calls a day) "
+                                                  "or another (standard, premium, …: 5,000).")] = None,
 ) -> None:
     """Serve a sandbox on 127.0.0.1 and print how to connect as one JSON line."""
     if system not in SYSTEMS:
@@ -141,6 +143,15 @@ def sandbox_serve(
         from sandbox.xero import set_rate_limits
 
         set_rate_limits(state_dir, enabled=rate_limits)
+    if tier is not None:
+        if system != "xero":
+            raise typer.BadParameter("--tier applies to the Xero sandbox", param_hint="--tier")
+        from sandbox.xero import set_tier
+
+        try:
+            set_tier(state_dir, tier)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tier") from None
     serve(system, port or _free_port(), state_dir)
 
 

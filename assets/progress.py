@@ -99,6 +99,7 @@ class ProgressHandler(logging.Handler):
         self.console = console
         self.status = status
         self._check_steps: set[str] = set()
+        self._materialized: set[str] = set()
 
     def _show(self, text: str) -> None:
         if self.status is not None:
@@ -126,13 +127,15 @@ class ProgressHandler(logging.Handler):
         data = getattr(event, "event_specific_data", None)
         if kind == "STEP_START":
             self._show(f"{step}…")
+        elif kind == "ASSET_MATERIALIZATION":
+            self._materialized.add(step)
         elif kind == "ASSET_CHECK_EVALUATION":
             self._check_steps.add(step)
             if not getattr(data, "passed", True):
                 severity = getattr(getattr(data, "severity", None), "value", "ERROR")
                 self.console.print(f"[yellow]! check {getattr(data, 'check_name', step)} did not pass "
                                    f"({severity.lower()})[/yellow]")
-        elif kind == "STEP_SUCCESS" and step not in self._check_steps:
+        elif kind == "STEP_SUCCESS" and (step in self._materialized or step not in self._check_steps):
             seconds = (getattr(data, "duration_ms", 0) or 0) / 1000
             self.console.print(f"[green]✓[/green] {step} [dim]({seconds:.1f} s)[/dim]")
         elif kind == "STEP_FAILURE":

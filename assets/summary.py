@@ -74,14 +74,18 @@ def document_line(problem: Problem) -> str:
 
 
 def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
-    """Problems grouped by cause (in order of first appearance), documents under their shared message."""
+    """Problems grouped by cause (refused, held, waiting; then first appearance), documents under their
+    shared message."""
     groups: dict[tuple[str, str, str], ProblemGroup] = {}
     for problem in problems:
         cause = cause_of(problem)
         hint = (problem.hint or "").strip()
         group = groups.setdefault((problem.status, cause, hint), ProblemGroup(cause, hint))
         group.by_message.setdefault((problem.message or "").strip(), []).append(document_line(problem))
-    return list(groups.values())
+    # refusals first (a person acts on them), then held documents, then those waiting for the others
+    rank = {"failed": 0, "held": 1, "blocked": 2}
+    ordered = sorted(groups.items(), key=lambda item: rank.get(item[0][0], 1))
+    return [group for _, group in ordered]
 
 
 def render_groups(groups: list[ProblemGroup], limit: int = MAX_LINES_PER_GROUP) -> list[str]:

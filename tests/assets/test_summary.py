@@ -32,8 +32,8 @@ def test_problems_are_grouped_by_cause_with_what_to_do_once_per_group():
     groups = group_problems(PROBLEMS)
     assert [(g.cause, g.size) for g in groups] == [
         ("Refused by Xero: the customer or supplier is archived", 1),
-        ("Waiting for another document that is not in Xero yet", 3),
-        ("Held, not sent: dated in a period Xero has locked", 1)]
+        ("Held, not sent: dated in a period Xero has locked", 1),
+        ("Waiting for another document that is not in Xero yet", 3)]
     rendered = text()
     assert rendered.count("What to do:") == 3
     assert rendered.count(WAITING_HINT) == 1

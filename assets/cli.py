@@ -3,7 +3,7 @@
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
     auxo-xero sync --date D [--to D2] [--dry-run] [--resend-refused]
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
-    auxo-xero sandbox serve xero|auxo [--port P] [--state DIR]
+    auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
     auxo-xero sandbox reset [xero|auxo|all]
     auxo-xero connect xero [--tenant T] [--port P] [--no-browser] [--custom-connection]
@@ -50,6 +50,18 @@ def prepare_environment() -> Path:
     return home
 
 
+def check_settings() -> None:
+    """Stop before any run on a setting that cannot work, naming it and what it accepts."""
+    from pipelines.connections import XeroSettings
+    from pipelines.xero.budget import TierError
+
+    try:
+        XeroSettings().limits()
+    except TierError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
 def _parse_date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -76,6 +88,7 @@ def sync(
         raise typer.BadParameter(f"--to {last} is before --date {first}", param_hint="--to")
     from assets.runner import run_sync
 
+    check_settings()
     prepare_environment()
     ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused)
     raise typer.Exit(0 if ok else 1)
@@ -89,6 +102,7 @@ def demo(
     """Seed the sandboxes if they are empty, sync the demo's days, and show what happened."""
     from assets.runner import run_demo
 
+    check_settings()
     prepare_environment()
     ok = run_demo(profile=profile, seed=seed, console=console)
     raise typer.Exit(0 if ok else 1)
@@ -119,6 +133,8 @@ def sandbox_serve(
     state: Annotated[Path | None, typer.Option(help="State folder (default: the one the pipeline uses).")] = None,
     rate_limits: Annotated[bool | None, typer.Option("--rate-limits/--no-rate-limits",
                                                      help="Enforce Xero's real call limits.")] = None,
+    tier: Annotated[str | None, typer.Option(help="The Xero organisation's tier: starter (1,000 calls a day) "
+                                                  "or another (standard, premium, …: 5,000).")] = None,
 ) -> None:
     """Serve a sandbox on 127.0.0.1 and print how to connect as one JSON line."""
     if system not in SYSTEMS:
@@ -132,6 +148,15 @@ def sandbox_serve(
         from sandbox.xero import set_rate_limits
 
         set_rate_limits(state_dir, enabled=rate_limits)
+    if tier is not None:
+        if system != "xero":
+            raise typer.BadParameter("--tier applies to the Xero sandbox", param_hint="--tier")
+        from sandbox.xero import set_tier
+
+        try:
+            set_tier(state_dir, tier)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tier") from None
     serve(system, port or _free_port(), state_dir)
 
 

@@ -19,6 +19,7 @@ from pipelines import settings, warehouse
 from pipelines.auxo.client import AuxoClient
 from pipelines.connections import AuxoSettings, XeroSettings, connection_id
 from pipelines.xero.auth import XeroCredentials
+from pipelines.xero.budget import RateBudget
 from pipelines.xero.client import XeroClient, XeroEndpoints
 
 EMBEDDED_XERO_URL = "http://xero.sandbox"
@@ -42,6 +43,7 @@ class WarehouseResource(dg.ConfigurableResource):
 def build_xero_client(config: XeroSettings | None = None) -> XeroClient:
     """A Xero client for the configured organisation, or for the embedded sandbox."""
     config = config or XeroSettings()
+    budget = RateBudget(tier=config.limits().tier)  # a bad XERO_TIER stops here, named
     if config.embedded:
         import sandbox.xero
         from sandbox.embedded import transport
@@ -54,6 +56,7 @@ def build_xero_client(config: XeroSettings | None = None) -> XeroClient:
             endpoints=XeroEndpoints(f"{EMBEDDED_XERO_URL}/api.xro/2.0", f"{EMBEDDED_XERO_URL}/connect/token",
                                     f"{EMBEDDED_XERO_URL}/connections"),
             transport=transport("xero", state),
+            budget=budget,
         )
     return XeroClient(
         XeroCredentials(config.client_id, config.client_secret.get_secret_value(),
@@ -61,6 +64,7 @@ def build_xero_client(config: XeroSettings | None = None) -> XeroClient:
         tenant_id=config.tenant_id or None,
         endpoints=XeroEndpoints(config.api_url.rstrip("/"), config.token_url, config.connections_url),
         secrets_dir=settings.secrets_dir(),
+        budget=budget,
     )
 
 
@@ -78,7 +82,8 @@ def build_auxo_client(config: AuxoSettings | None = None) -> AuxoClient:
 
 
 class XeroApiResource(dg.ConfigurableResource):
-    """Xero's Accounting API (``XERO_*`` environment variables; the embedded sandbox when unset)."""
+    """Xero's Accounting API (``XERO_*`` environment variables, ``XERO_TIER`` for the day's call limit;
+    the embedded sandbox when unset)."""
 
     def client(self) -> XeroClient:
         return build_xero_client()

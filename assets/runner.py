@@ -6,7 +6,6 @@ exactly like runs launched there.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,45 +15,9 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from rich.console import Console
 from rich.table import Table
 
+from assets.progress import log_path, progress_logger, run_output
+from assets.summary import Problem, group_problems, render_groups
 from pipelines import settings, warehouse
-
-
-class _ProgressHandler(logging.Handler):
-    """Prints the run's progress messages (not Dagster's debug chatter) on the console."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__(logging.DEBUG)  # step events are DEBUG records; emit() picks what a person wants
-        self.console = console
-
-    def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", {}) or {}
-        event = meta.get("dagster_event")
-        step = meta.get("step_key") or ""
-        if event is not None:
-            kind = getattr(event, "event_type_value", "")
-            if kind == "STEP_START":
-                self.console.print(f"[dim]…[/dim] {step}")
-            elif kind == "STEP_FAILURE":
-                error = getattr(getattr(event, "event_specific_data", None), "error", None)
-                cause = error.cause if error is not None and error.cause is not None else error
-                reason = cause.message.strip() if cause is not None else meta.get("orig_message", "")
-                self.console.print(f"[red]✗ {step} failed[/red]: {reason}")
-            return
-        message = meta.get("orig_message") or record.getMessage()
-        if record.levelno >= logging.INFO and message and "Not executing" not in message:
-            self.console.print(f"  [dim]{step}[/dim] {message}")
-
-
-def _progress_logger(console: Console) -> dg.LoggerDefinition:
-    @dg.logger(description="Progress on the console")
-    def progress(_init_context: dg.InitLoggerContext) -> logging.Logger:
-        log = logging.getLogger("auxo_xero.progress")
-        log.handlers = [_ProgressHandler(console)]
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        return log
-
-    return progress
 
 
 def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend_refused: bool = False) -> bool:
@@ -62,7 +25,6 @@ def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend
     from assets.definitions import defs
     from assets.jobs import SYNC_JOB_NAME
 
-    job = defs.resolve_job_def(SYNC_JOB_NAME).with_logger_defs({"progress": _progress_logger(console)})
     tags: dict[str, str] = {"auxo-xero/launched-by": "cli"}
     partition_key = None
     if first == last:
@@ -72,12 +34,17 @@ def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend
         tags[ASSET_PARTITION_RANGE_END_TAG] = last.isoformat()
     what = f"{first}" if first == last else f"{first} to {last}"
     console.print(f"[bold]Syncing {what}[/bold]{' (dry run: nothing is sent)' if dry_run else ''}"
-                  f"{' (sending refused writes again)' if resend_refused and not dry_run else ''}")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            run_config={"resources": {"sync_mode": {"config": {"dry_run": dry_run, "resend_refused": resend_refused}}},
-                        "loggers": {"progress": {}}},
-            instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False)
+                  f"{' (sending refused writes again)' if resend_refused and not dry_run else ''}"
+                  f"  [dim]full log: {log_path()}[/dim]")
+    with run_output(console) as (to_file, status):
+        job = defs.resolve_job_def(SYNC_JOB_NAME).with_logger_defs(
+            {"progress": progress_logger(console, to_file, status)})
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                run_config={"resources": {"sync_mode": {"config": {"dry_run": dry_run,
+                                                                   "resend_refused": resend_refused}}},
+                            "loggers": {"progress": {}}},
+                instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False)
     print_summary(result.run_id, console)
     print_reconciliation(first, last, console)
     if not result.success:
@@ -95,9 +62,9 @@ def print_summary(run_id: str, console: Console) -> None:
         counts = con.execute(
             "select target, entity, status, count(*) from sync.write_ledger where run_id = ? "
             "group by all order by 1, 2, 3", [run_id]).fetchall()
-        problems = con.execute(
-            "select business_date, description, status, error_message, error_hint from sync.sync_errors "
-            "where run_id = ? order by business_date limit 15", [run_id]).fetchall()
+        problems = [Problem(*row) for row in con.execute(
+            "select business_date, target, description, status, error_code, error_message, error_hint "
+            "from sync.sync_errors where run_id = ? order by business_date, description", [run_id]).fetchall()]
         needs_you = ("select * from recon.unsynced_documents order by business_date;"
                      if warehouse.table_exists(con, "recon", "unsynced_documents") else "select * from sync.sync_errors;")
     table = Table(title="Writes in this run", show_lines=False)
@@ -106,8 +73,10 @@ def print_summary(run_id: str, console: Console) -> None:
     for target, entity, status, count in counts:
         table.add_row(target, entity, status, str(count))
     console.print(table if counts else "Nothing to write: both systems already agree for these days.")
-    for business_date, description, status, message, hint in problems:
-        console.print(f"[yellow]{status}[/yellow] {business_date or ''} {description}: {message}\n    → {hint}")
+    if problems:
+        console.print(f"\n[bold]{len(problems)} writes need attention[/bold], by cause:")
+        for line in render_groups(group_problems(problems)):
+            console.print(line, highlight=False)
     console.print(f"\nWarehouse: {settings.warehouse_path()}\n"
                   "  every write:      select * from sync.write_ledger order by updated_at desc;\n"
                   f"  what needs you:   {needs_you}\n"
@@ -152,7 +121,8 @@ def seed_sandboxes(profile: str, seed: int, end_date: date | None, *, force: boo
         forget_apps()
     console.print(f"Generating the '{profile}' workshop (seed {seed}, activity up to "
                   f"{end_date or 'yesterday'})…")
-    return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected")
+    with console.status("Generating the workshop and loading both sandboxes…"):
+        return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected")
 
 
 def _demo_summary_path() -> Path:

@@ -8,6 +8,8 @@ at a real Xero organisation or Auxo account is configuration only:
   refresh token (a standard app: stored under the data folder by ``auxo-xero connect xero``, or
   ``XERO_REFRESH_TOKEN``), plus ``XERO_TENANT_ID`` when the app is connected to several
   organisations. ``XERO_SCOPES`` overrides the granular scopes the sync asks for.
+  ``XERO_TIER`` is the app's pricing tier for that organisation: ``starter`` allows 1,000 calls a
+  day, the other tiers 5,000; unset means ``standard``.
 * Auxo: ``AUXO_API_URL`` and ``AUXO_API_KEY``.
 
 Each value may also come from ``.dlt/secrets.toml`` (``[xero] client_secret = "..."``). Secrets
@@ -21,6 +23,7 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipelines.xero.budget import TierLimits, tier_limits
 from pipelines.xero.client import XERO_CONNECTIONS_URL, XERO_TOKEN_URL
 from pipelines.xero.connect import XERO_AUTHORIZE_URL
 from pipelines.xero.scopes import DEFAULT_SCOPES
@@ -66,10 +69,15 @@ class XeroSettings(_WithDltFallback):
     refresh_token: SecretStr = SecretStr("")
     tenant_id: str = ""
     scopes: str = DEFAULT_SCOPES  # granular (pipelines/xero/scopes.py); offline_access added by `connect`
+    tier: str = ""  # XERO_TIER; empty: DEFAULT_TIER
 
     @property
     def embedded(self) -> bool:
         return not self.api_url
+
+    def limits(self) -> TierLimits:
+        """The call limits of ``XERO_TIER``; :class:`TierError` names the setting and its values."""
+        return tier_limits(self.tier)
 
 
 class AuxoSettings(_WithDltFallback):

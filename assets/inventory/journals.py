@@ -89,6 +89,18 @@ def validate_journals(journals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
     return journals, JournalLines.validate(lines, lazy=True)
 
 
+def ledger_description(narration: str, line_description: str, number: str | None, amount: object) -> str:
+    """The journal as the ledger and the error views name it, its document number said once.
+
+    A line description names its document (Xero shows lines out of context); after a narration that
+    already does, ``COGS for invoice INV-1: INV-1 line L1: …`` would say the number twice.
+    """
+    detail = line_description or ""
+    if number and number in narration and detail.startswith(number):
+        return f"{narration},{detail[len(number):]} ({amount})"
+    return f"{narration}: {detail} ({amount})"
+
+
 def journal_writes(journals: pl.DataFrame, lines: pl.DataFrame, mappings: Mappings,
                    plan_asset: str) -> list[PlannedWrite]:
     """One ``manual_journal`` create per journal, its lines taken from the validated ``lines``."""
@@ -114,7 +126,8 @@ def journal_writes(journals: pl.DataFrame, lines: pl.DataFrame, mappings: Mappin
             ref=row["ref"], source_id=row["source_id"], business_date=row["business_date"],
             payload={"Narration": row["narration"], "Date": row["business_date"], "Status": "POSTED",
                      "LineAmountTypes": "NoTax", "JournalLines": by_ref[row["ref"]]},
-            description=f"{row['narration']}: {row['description']} ({row['amount']})",
+            description=ledger_description(row["narration"], row["description"], row["document_number"],
+                                           row["amount"]),
             depends_on=tuple(row["depends_on"] or ()),
             priority=PRIORITY_REVERSALS if row["kind"] == "cogs_reversal" else PRIORITY_JOURNALS, writeback=writeback,
             plan_asset=plan_asset))

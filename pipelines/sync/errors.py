@@ -106,7 +106,8 @@ def retryable(message: str) -> Classified:
 
 def daily_limit(message: str) -> Classified:
     return Classified(DAILY_LIMIT, "daily_limit", message,
-                      "Xero's 5000 calls for today are used up. The next run (after midnight UTC) sends the rest.")
+                      "Xero's calls for today are used up (1,000 a day on the Starter tier, 5,000 on the others: "
+                      "XERO_TIER). The next run (after midnight UTC) sends the rest.")
 
 
 def auth_failure(message: str) -> Classified:

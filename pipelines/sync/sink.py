@@ -192,8 +192,8 @@ class Sink:
         locked = rows.filter(pl.col("business_date") <= lock)
         newly_held = []
         for row in locked.iter_rows(named=True):
-            problem = errors.held(f"{row['description']} is dated {row['business_date']}, on or before Xero's lock "
-                                  f"date {lock}")
+            # the message is about the row, not a copy of its description (shown beside it everywhere)
+            problem = errors.held(f"dated {row['business_date']}, on or before Xero's lock date {lock}")
             self.ledger.apply("hold", [row["idempotency_key"]], self.run_id, problem=problem)
             newly_held.append((row, Outcome(False, problem=problem)))
         # the workshop sees in Auxo why the document did not reach Xero
@@ -277,7 +277,7 @@ class Sink:
                 reasons.append(f"{what} ({status}{': ' + message if message else ''})")
             else:
                 reasons.append(self._unplanned_reason(ref))
-        problem = errors.blocked(f"{row['description']} waits for " + "; ".join(reasons))
+        problem = errors.blocked("It waits for " + "; ".join(reasons))
         self.ledger.apply("block", [row["idempotency_key"]], self.run_id, problem=problem)
 
     def _unplanned_reason(self, ref: str) -> str:

@@ -7,6 +7,7 @@ docs/sandboxes.md):
 - ``seed(state_dir, payload)`` — bulk-load Xero-shaped documents (``/admin/seed``);
 - ``request_log(state_dir, method=None, path_prefix=None, since=None)`` — logged API requests;
 - ``set_rate_limits(state_dir, enabled=True, per_minute=…)`` — Xero's limits on or off;
+- ``set_tier(state_dir, "starter")`` — the organisation's tier (its day limit: 1,000 or 5,000);
 - ``clear_request_log(state_dir)``, ``reset(state_dir)``;
 - ``sandbox.xero.app.configure_app(state_dir, created=…, auto_approve=…)`` — the app's registration;
   ``sandbox.xero.app.add_organisation(state_dir, name)`` — a second organisation to connect.
@@ -56,6 +57,13 @@ def set_rate_limits(state_dir: Path, *, enabled: bool = True, **limits: int) -> 
     return configure(Path(state_dir), rate_limits=enabled, **limits)
 
 
+def set_tier(state_dir: Path, tier: str) -> dict:
+    """The organisation's tier: ``starter`` (1,000 calls a day) or another (5,000); returns the configuration."""
+    from sandbox.xero.app import configure
+
+    return configure(Path(state_dir), tier=tier)
+
+
 def reset(state_dir: Path) -> None:
     """Back to the freshly seeded demo organisation (credentials survive)."""
     from sandbox.faults import FaultStore
@@ -66,4 +74,4 @@ def reset(state_dir: Path) -> None:
     FaultStore(Path(state_dir)).clear()
 
 
-__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed", "set_rate_limits"]
+__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed", "set_rate_limits", "set_tier"]

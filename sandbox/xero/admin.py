@@ -70,12 +70,19 @@ def routes(store: Store, connection: Any) -> list[Route]:
     async def config(request: Request) -> Response:
         if request.method == "PUT":
             body = await _body(request)
+            limits = dict(body.get("rate_limits") or {})
+            if limits.get("tier") is not None:  # the tier sets the day limit, unless per_day says otherwise
+                try:
+                    limits = {"per_day": ratelimit.tier_day_limit(str(limits["tier"])), **limits,
+                              "tier": str(limits["tier"]).strip().lower()}
+                except ValueError as exc:
+                    return _json({"error": str(exc)}, 400)
 
             def update() -> dict:
                 with store.write(documents=False) as tx:
                     current = state.read_config(tx)
                     if "rate_limits" in body:
-                        current["rate_limits"] = {**current["rate_limits"], **body["rate_limits"]}
+                        current["rate_limits"] = {**current["rate_limits"], **limits}
                     if "app" in body:
                         current["app"] = {**current["app"], **body["app"]}
                     if "idempotency_ttl_seconds" in body:

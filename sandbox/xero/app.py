@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox.xero import admin, authorize, identity, jsonio, organisations, state
+from sandbox.xero import admin, authorize, identity, jsonio, organisations, ratelimit, state
 from sandbox.xero.api import API_PREFIX, ApiApp, headers_of
 from sandbox.xero.requestlog import RequestLogMiddleware
 from sandbox.xero.state import open_state
@@ -61,14 +61,17 @@ def configure_app(state_dir: Path, **app: object) -> dict:
         return current["app"]
 
 
-def configure(state_dir: Path, *, rate_limits: bool | None = None, **limits: int) -> dict:
+def configure(state_dir: Path, *, rate_limits: bool | None = None, tier: str | None = None, **limits: int) -> dict:
     """Change the sandbox configuration (what ``PUT /admin/config`` does): ``rate_limits`` on or
-    off, and optionally ``concurrent``, ``per_minute``, ``per_day``, ``app_per_minute``."""
+    off, the organisation's ``tier`` (``starter``: 1,000 calls a day; others 5,000), and optionally
+    ``concurrent``, ``per_minute``, ``per_day`` (over the tier's), ``app_per_minute``."""
     store = open_state(Path(state_dir))
     with store.write(documents=False) as tx:
         current = state.read_config(tx)
         if rate_limits is not None:
             current["rate_limits"]["enabled"] = rate_limits
+        if tier is not None:
+            current["rate_limits"].update(tier=tier.strip().lower(), per_day=ratelimit.tier_day_limit(tier))
         current["rate_limits"].update(limits)
         tx.set_meta_json("config", current)
         return current

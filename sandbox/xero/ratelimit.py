@@ -6,6 +6,9 @@ together. The concurrency limit is per process. Off by default (``PUT /admin/con
 ``X-DayLimit-Remaining``, ``X-MinLimit-Remaining`` and ``X-AppMinLimit-Remaining`` headers are on
 every response either way. A breach is a 429 with ``Retry-After`` and ``X-Rate-Limit-Problem``
 (``minute``, ``day``, ``appminute`` or ``concurrent``).
+
+The organisation's tier sets its day limit as Xero does since March 2026 (``tier`` in the
+configuration: ``starter`` 1,000 calls a day, any other tier 5,000; see :func:`tier_day_limit`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from sandbox.xero.store import Store
 
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000
+# calls a day per organisation by tier; every tier has 60 a minute, 5 at once, 10,000 a minute app-wide
+TIER_DAY_LIMITS = {"starter": 1000, "standard": 5000, "core": 5000, "plus": 5000, "advanced": 5000,
+                   "premium": 5000, "enterprise": 5000}
+
+
+def tier_day_limit(tier: str) -> int:
+    """The day limit of ``tier``; a ValueError names the tiers there are."""
+    name = tier.strip().lower()
+    if name not in TIER_DAY_LIMITS:
+        raise ValueError(f"unknown Xero tier {tier!r}: use one of {', '.join(TIER_DAY_LIMITS)}")
+    return TIER_DAY_LIMITS[name]
 
 
 @dataclass

@@ -21,7 +21,7 @@ _lock = threading.Lock()
 _stores: dict[Path, Store] = {}
 
 DEFAULT_CONFIG = {
-    "rate_limits": {"enabled": False, "concurrent": 5, "per_minute": 60, "per_day": 5000,
+    "rate_limits": {"enabled": False, "tier": "standard", "concurrent": 5, "per_minute": 60, "per_day": 5000,
                     "app_per_minute": 10000},
     "idempotency_ttl_seconds": 360,
     # the sandbox's one Xero app, as registered in the developer portal (identity.app_config)

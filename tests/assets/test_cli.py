@@ -37,3 +37,13 @@ def test_sync_passes_dry_run_and_resend_refused_to_the_run(runs: list[dict[str, 
 def test_a_bad_date_names_the_option(runs: list[dict[str, Any]], args: list[str], named: str) -> None:
     result = CliRunner().invoke(cli.app, ["sync", *args])
     assert result.exit_code == 2 and named in result.output and not runs
+
+
+def test_an_unknown_xero_tier_stops_before_any_run_naming_the_setting_and_its_values(
+        runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XERO_TIER", "gold")
+    result = CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24"])
+    assert result.exit_code == 2 and not runs
+    assert "XERO_TIER='gold'" in result.output and "starter" in result.output
+    monkeypatch.setenv("XERO_TIER", "starter")
+    assert CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24"]).exit_code == 0 and runs

@@ -114,6 +114,14 @@ def test_planted_problems_are_in_the_error_view_with_a_plain_reason(synced: dict
         assert found["what_to_do"], found
     clash = query("select reason from recon.unsynced_documents where state = 'only_in_xero'")["reason"].to_list()
     assert any("number clash" in reason for reason in clash)
+    # a problem's description is never repeated inside its own message, and a COGS journal names its invoice once
+    problems = query("select entity, description, error_message from sync.sync_errors")
+    assert problems.height >= 5
+    for entity, description, message in problems.iter_rows():
+        assert description not in (message or ""), message
+        if entity == "manual_journal" and description.startswith("COGS for invoice "):
+            number = description.split()[3].rstrip(",:")
+            assert description.count(number) == 1, description
 
 
 def test_the_checks_tell_what_needs_a_person(synced: dict[str, Any]) -> None:

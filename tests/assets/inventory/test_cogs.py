@@ -178,3 +178,11 @@ def test_every_plan_row_is_unique_and_valid_with_many_lines():
     frame = plan_frame(plan(lines=lines).writes)
     assert frame.height == 200 and frame["ref"].n_unique() == 200
     assert ALL_ON.is_on_now("create_inventory_journals")
+
+
+def test_a_journal_is_described_with_its_invoice_number_once_and_its_line_descriptions_keep_it():
+    for write in plan().writes:
+        assert write.description.count("INV-000001") == 1, write.description
+        assert write.description.startswith("COGS for invoice INV-000001, line "), write.description
+        # Xero shows journal lines out of context: each still names its invoice
+        assert all(line["Description"].startswith("INV-000001 line ") for line in write.payload["JournalLines"])

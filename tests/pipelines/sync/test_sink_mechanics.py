@@ -98,6 +98,7 @@ def test_documents_in_a_locked_period_are_held(con):
     assert statuses(con)["Invoice OLD"] == "held" and statuses(con)["Invoice NEW"] == "confirmed"
     reason = con.execute("select error_message from sync.sync_errors where description = 'Invoice OLD'").fetchone()[0]
     assert "2026-06-30" in reason and "lock date" in reason
+    assert "Invoice OLD" not in reason  # the description sits beside the message, never inside it
     told_auxo = [item for _, item in auxo.items if item["id"] == "OLD"]
     assert told_auxo == [{"id": "OLD", "sync_status": "error",
                           "sync_error": {"code": "period_locked", "message": reason}}]
@@ -139,6 +140,7 @@ def test_a_failed_dependency_blocks_with_the_reason(con):
     status, message = con.execute(
         "select status, error_message from sync.write_ledger where description = 'Invoice I9'").fetchone()
     assert status == "blocked" and "Contact Bob (failed" in message
+    assert "Invoice I9" not in message  # the description sits beside the message, never inside it
 
 
 def test_the_daily_limit_stops_cleanly_and_the_next_run_resumes(con):

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sandbox.xero import credentials, request_log, seed
+from sandbox.xero.app import configure
 from sandbox.xero.dates import ms_of
 from sandbox.xero.seeding import SeedError
 from tests.sandbox.xero.conftest import BASE, Admin, XeroApi
@@ -82,6 +83,20 @@ def test_minute_and_day_limits(api: XeroApi, admin: Admin) -> None:
     assert day.headers["X-DayLimit-Remaining"] == "0"
     admin.call("PUT", "config", {"reset_rate_counters": True})
     assert api.get("Organisation").status_code == 200
+
+
+def test_the_organisations_tier_sets_its_day_limit_and_the_headers_say_so(api: XeroApi, admin: Admin,
+                                                                         state_dir: Path) -> None:
+    configure(state_dir, tier="starter")
+    assert api.get("Organisation").headers["X-DayLimit-Remaining"] == "1000"
+    admin.call("PUT", "config", {"rate_limits": {"enabled": True}})
+    counted = [api.get("Organisation").headers["X-DayLimit-Remaining"] for _ in range(2)]
+    assert counted == ["999", "998"]
+    assert api.get("Organisation").headers["X-AppMinLimit-Remaining"] == "9997"  # the app's minute counts too
+    config = admin.call("PUT", "config", {"rate_limits": {"tier": "Premium"}})["rate_limits"]
+    assert (config["tier"], config["per_day"]) == ("premium", 5000)
+    assert api.get("Organisation").headers["X-DayLimit-Remaining"] == "4996"
+    assert "starter" in admin.call("PUT", "config", {"rate_limits": {"tier": "gold"}}, expect=400)["error"]
 
 
 def test_concurrency_limit(api: XeroApi, admin: Admin) -> None:

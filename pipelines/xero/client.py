@@ -74,6 +74,9 @@ class XeroClient:
         store = TokenStore(secrets_dir, credentials.client_id) if credentials.refresh_token and secrets_dir else None
         self._tokens = TokenProvider(self._http, self.endpoints.token_url, credentials, store, self.retry)
         self._tenant_id = tenant_id
+        # a Custom Connection's token is bound to its one organisation; a user's token (refresh-token
+        # flow) names none, so its tenant is looked up in /connections before the first API call
+        self._tenant_by_connection = bool(credentials.refresh_token)
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -109,6 +112,9 @@ class XeroClient:
 
     def _send(self, method: str, url: str, *, endpoint: str, params: dict[str, Any] | None = None,
               json_body: Any = None, headers: dict[str, str] | None = None, tenant: bool = True) -> Any:
+        if tenant and not self._tenant_id and self._tenant_by_connection:
+            self.resolve_tenant()
+
         def attempt() -> Any:
             request_headers = {"Authorization": f"Bearer {self._tokens.token()}", **(headers or {})}
             if tenant and self._tenant_id:

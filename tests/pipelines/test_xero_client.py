@@ -73,6 +73,13 @@ def test_without_a_tenant_id_the_single_connection_is_used(state: Path):
     assert client.resolve_tenant() == sandbox.xero.credentials(state)["tenant_id"]
 
 
+def test_with_a_refresh_token_and_no_tenant_id_the_single_connection_is_looked_up_first(state: Path):
+    client = make_client(state, tenant=False, refresh_token=connection_info(state, BASE)["refresh_token"])
+    assert client.organisation()["CountryCode"] == "AU"  # a user's token names no tenant: Xero needs the header
+    assert client.tenant_id == sandbox.xero.credentials(state)["tenant_id"]
+    assert [r["path"] for r in sandbox.xero.request_log(state)][-2:] == ["/connections", "/api.xro/2.0/Organisation"]
+
+
 def test_refresh_tokens_rotate_and_the_new_one_is_persisted_before_use(state: Path):
     first = connection_info(state, BASE)["refresh_token"]
     client = make_client(state, refresh_token=first)

@@ -27,7 +27,9 @@ from pipelines.http import (
     NotFound,
     RetryableApiError,
     RetryPolicy,
+    decode_answer,
     decode_json,
+    expect_shape,
     retry_after_seconds,
     transport_error,
 )
@@ -141,7 +143,7 @@ class XeroClient:
         status = response.status_code
         what = f"Xero {method} {endpoint}"
         if status < 300:
-            return decode_json(response)
+            return decode_answer(response, what, "XERO_API_URL")
         body = _safe_json(response)
         if status == 429:
             problem = response.headers.get("X-Rate-Limit-Problem", "minute").lower()
@@ -190,7 +192,9 @@ class XeroClient:
         page = 1
         while True:
             body = self.get(endpoint, params={**query, "page": page}, modified_since=modified_since)
-            records = body.get(collection, []) if body else []
+            what = f"Xero GET {endpoint}"
+            records = expect_shape(expect_shape(body or {}, dict, what, "the answer").get(collection, []), list, what,
+                                   collection)
             if records:
                 yield records
             if len(records) < query["pageSize"]:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import sandbox.xero
-from pipelines.http import AuthError, DailyLimitReached, RetryableApiError, RetryPolicy
+from pipelines.http import AuthError, DailyLimitReached, RetryableApiError, RetryPolicy, UnreadableAnswer
 from pipelines.xero.auth import TokenStore, XeroCredentials
 from pipelines.xero.budget import RateBudget
 from pipelines.xero.client import XeroClient, XeroEndpoints
@@ -16,6 +16,7 @@ from pipelines.xero.source import xero_source
 from sandbox.embedded import transport
 from sandbox.faults import FaultConfig, FaultStore
 from sandbox.xero.app import connection_info
+from tests.pipelines.proxy import LOGIN_PAGE, AnsweringProxy
 
 BASE = "http://xero.sandbox"
 ENDPOINTS = XeroEndpoints(f"{BASE}/api.xro/2.0", f"{BASE}/connect/token", f"{BASE}/connections")
@@ -32,12 +33,12 @@ def state(tmp_path: Path) -> Path:
 
 
 def make_client(state: Path, *, sleeps: Sleeps | None = None, tenant: bool = True, budget: RateBudget | None = None,
-                **creds) -> XeroClient:
+                proxy: AnsweringProxy | None = None, **creds) -> XeroClient:
     info = sandbox.xero.credentials(state)
     credentials = XeroCredentials(creds.get("client_id", info["client_id"]),
                                   creds.get("client_secret", info["client_secret"]), creds.get("refresh_token"))
     return XeroClient(credentials, tenant_id=info["tenant_id"] if tenant else None, endpoints=ENDPOINTS,
-                      transport=transport("xero", state), secrets_dir=state.parent / "secrets", budget=budget,
+                      transport=proxy or transport("xero", state), secrets_dir=state.parent / "secrets", budget=budget,
                       retry=RetryPolicy(attempts=4, base_delay=0.01, sleep=sleeps if sleeps is not None else Sleeps()))
 
 
@@ -187,3 +188,50 @@ def test_a_rerun_reads_only_what_changed(tmp_path: Path, state: Path):
         assert con.execute("select count(*), count(distinct contact_id) from raw_xero.contacts").fetchone() == (40, 40)
         assert con.execute("select email_address from raw_xero.contacts where name = 'Customer 00007'").fetchone() \
             == ("new@example.com",)
+
+
+def test_a_wrong_tenant_id_says_which_setting_to_check(state: Path):
+    info = sandbox.xero.credentials(state)
+    client = XeroClient(XeroCredentials(info["client_id"], info["client_secret"]), endpoints=ENDPOINTS,
+                        tenant_id="00000000-0000-0000-0000-000000000000", transport=transport("xero", state))
+    with pytest.raises(AuthError) as refused:
+        client.organisation()
+    assert str(refused.value) == ("Xero GET Organisation: Xero refused access to this organisation (403) — check "
+                                  "XERO_TENANT_ID and that the app is still connected")
+
+
+def test_a_spent_refresh_token_says_to_issue_a_new_one(state: Path):
+    with pytest.raises(AuthError) as refused:
+        make_client(state, refresh_token="a-token-xero-never-issued").organisation()
+    assert str(refused.value) == ("Xero refused the credentials (400 invalid_grant) — the refresh token expired or "
+                                  "was already used; issue a new one and set XERO_REFRESH_TOKEN")
+
+
+def test_a_login_page_instead_of_json_names_the_setting_and_is_not_retried(state: Path):
+    sleeps = Sleeps()
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 200, LOGIN_PAGE)
+    with pytest.raises(UnreadableAnswer) as unreadable:
+        make_client(state, proxy=proxy, sleeps=sleeps).get_all("Contacts")
+    assert str(unreadable.value) == (
+        "Xero GET Contacts: the answer (200, text/html) is not JSON but '<html><head><title>Sign in</title></head>"
+        "<body><form>Sign in'… — check that XERO_API_URL is the API's address and nothing (a proxy, a login page) "
+        "stands in between")
+    assert (proxy.answered, sleeps) == (1, [])
+
+
+def test_a_proxys_html_error_page_is_retried_then_reported_as_temporary(state: Path):
+    sleeps = Sleeps()
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 502, b"<html><h1>502 Bad Gateway</h1></html>")
+    with pytest.raises(RetryableApiError) as temporary:
+        make_client(state, proxy=proxy, sleeps=sleeps).get_all("Contacts")
+    assert str(temporary.value) == "Xero GET Contacts: Xero answered 502"
+    assert proxy.answered == 4 and len(sleeps) == 3
+
+
+def test_a_collection_that_is_not_a_list_is_refused_with_what_came(state: Path):
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 200, b'{"Contacts": {"ContactID": "c-1"}}',
+                           "application/json")
+    with pytest.raises(UnreadableAnswer) as wrong:
+        make_client(state, proxy=proxy).get_all("Contacts")
+    assert str(wrong.value) == ("Xero GET Contacts: Contacts should be a list but is dict \"{'ContactID': 'c-1'}\" — "
+                                "the API's answer is not in the shape the sync reads")

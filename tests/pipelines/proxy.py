@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 LOGIN_PAGE = b"<html><head><title>Sign in</title></head><body><form>Sign in to continue</form></body></html>"
@@ -20,4 +22,20 @@ class AnsweringProxy(httpx.BaseTransport):
             return self.inner.handle_request(request)
         self.answered += 1
         return httpx.Response(self.status, content=self.body, headers={"Content-Type": self.content_type},
+                              request=request)
+
+
+class RewritingProxy(httpx.BaseTransport):
+    """Passes every request to ``inner``; the JSON answers whose path ends with ``path`` are rewritten."""
+
+    def __init__(self, inner: httpx.BaseTransport, path: str, rewrite) -> None:
+        self.inner, self.path, self.rewrite = inner, path, rewrite
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if not request.url.path.endswith(self.path) or response.status_code != 200:
+            return response
+        response.read()
+        body = self.rewrite(json.loads(response.content))
+        return httpx.Response(200, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"},
                               request=request)

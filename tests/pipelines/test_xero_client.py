@@ -235,3 +235,57 @@ def test_a_collection_that_is_not_a_list_is_refused_with_what_came(state: Path):
         make_client(state, proxy=proxy).get_all("Contacts")
     assert str(wrong.value) == ("Xero GET Contacts: Contacts should be a list but is dict \"{'ContactID': 'c-1'}\" — "
                                 "the API's answer is not in the shape the sync reads")
+
+
+class Unreachable(httpx.BaseTransport):
+    """The network is down for the API (the token endpoint still answers)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if "/api.xro/" in request.url.path:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return self.inner.handle_request(request)
+
+
+def everything_a_failure_shows(exc: BaseException) -> str:
+    """What Dagster, dlt or a console could keep of a failure: messages, reprs, bodies, tracebacks."""
+    import sys
+    import traceback
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    try:
+        raise exc
+    except BaseException:
+        dagster_view = serializable_error_info_from_exc_info(sys.exc_info()).to_string()
+    chain, cause = [], exc
+    while cause is not None:
+        chain += [str(cause), repr(cause), repr(cause.args), repr(getattr(cause, "body", None))]
+        cause = cause.__cause__ or cause.__context__
+    return "\n".join([*chain, *traceback.format_exception(exc), dagster_view])
+
+
+def test_no_failure_carries_a_secret_or_a_token(state: Path):
+    info = sandbox.xero.credentials(state)
+    refresh = connection_info(state, BASE)["refresh_token"]
+    failures = []
+    for secret, token in (("a-wrong-secret-typed-in", refresh), (info["client_secret"], "a-token-never-issued")):
+        with pytest.raises(AuthError) as refused:
+            make_client(state, client_secret=secret, refresh_token=token).organisation()
+        failures.append((refused.value, [secret, token]))
+    store = TokenStore(state.parent / "secrets", info["client_id"])
+    for proxy, error in ((AnsweringProxy(transport("xero", state), "/Contacts", 401, b'{"Title": "Unauthorized"}',
+                                         "application/json"), AuthError),
+                         (Unreachable(transport("xero", state)), RetryableApiError)):
+        client, issued = make_client(state, refresh_token=refresh, proxy=proxy), []
+        fetch = client._tokens.token
+        client._tokens.token = lambda fetch=fetch, issued=issued: issued.append(fetch()) or issued[-1]
+        with pytest.raises(error) as failed:
+            client.get_all("Contacts")
+        assert issued  # the calls carried access tokens
+        failures.append((failed.value, [info["client_secret"], refresh, store.current(refresh), *issued]))
+    for exc, secrets in failures:
+        shown = everything_a_failure_shows(exc)
+        assert not [s for s in secrets if s in shown], shown

@@ -70,6 +70,15 @@ def _parse_date(value: str, option: str) -> date:
             from None
 
 
+def _check_profile(profile: str) -> str:
+    """A generator profile, checked before anything (a forced seed empties the sandboxes first)."""
+    from sandbox.generator.profiles import PROFILES
+
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"{profile!r}: choose {', '.join(PROFILES)}", param_hint="--profile")
+    return profile
+
+
 @app.command()
 def sync(
     date_: Annotated[str, typer.Option("--date", help="First business date to sync (YYYY-MM-DD).")],
@@ -102,6 +111,7 @@ def demo(
     """Seed the sandboxes if they are empty, sync the demo's days, and show what happened."""
     from assets.runner import run_demo
 
+    _check_profile(profile)
     check_settings()
     prepare_environment()
     ok = run_demo(profile=profile, seed=seed, console=console)
@@ -178,6 +188,7 @@ def sandbox_seed(
     """Fill both sandboxes with a generated workshop and write the expected outcome of a sync."""
     from assets.runner import seed_sandboxes
 
+    _check_profile(profile)
     end = _parse_date(end_date, "--end-date") if end_date else None
     summary = seed_sandboxes(profile, seed, end, force=force, console=console)
     console.print(summary)

@@ -40,8 +40,17 @@ def _from_dlt_secrets(section: str, key: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+class SettingsError(Exception):
+    """A connection setting that cannot work, naming the setting and the fix.
+
+    Not a ``ValueError`` on purpose: pydantic would wrap that in a ``ValidationError`` whose text
+    repeats every input value, secrets included.
+    """
+
+
 class _WithDltFallback(BaseSettings):
     _section: str = ""
+    _url_example: str = "https://…"
 
     def model_post_init(self, __context: object) -> None:
         for name, info in type(self).model_fields.items():
@@ -52,6 +61,19 @@ class _WithDltFallback(BaseSettings):
                 if found is not None:
                     object.__setattr__(self, name, SecretStr(found) if info.annotation is SecretStr
                                        or info.annotation == SecretStr | None else found)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name.endswith("_url") and value and not _is_web_address(value):
+                setting = f"{self._section.upper()}_{name.upper()}"
+                example = self._url_example if name == "api_url" else "https://…"
+                raise SettingsError(f"{setting} {value!r} is not a web address: it must start with https:// "
+                                 f"(e.g. {example}) — fix it in the environment or .dlt/secrets.toml "
+                                 f"[{self._section}] {name}")
+
+
+def _is_web_address(value: str) -> bool:
+    scheme, _, rest = value.partition("://")
+    return scheme in ("https", "http") and bool(rest.split("/")[0])
 
 
 class XeroSettings(_WithDltFallback):
@@ -59,6 +81,7 @@ class XeroSettings(_WithDltFallback):
 
     model_config = SettingsConfigDict(env_prefix="XERO_", extra="ignore")
     _section = "xero"
+    _url_example = "https://api.xero.com/api.xro/2.0"
 
     api_url: str = ""
     token_url: str = XERO_TOKEN_URL
@@ -85,6 +108,7 @@ class AuxoSettings(_WithDltFallback):
 
     model_config = SettingsConfigDict(env_prefix="AUXO_", extra="ignore")
     _section = "auxo"
+    _url_example = "https://<your account>/api/v1"
 
     api_url: str = ""
     api_key: SecretStr = SecretStr("")

@@ -66,6 +66,31 @@ def decode_json(response: httpx.Response) -> Any:
     return json.loads(response.content, parse_float=Decimal)
 
 
+class UnreadableAnswer(ApiError):
+    """A success status with a body that is not the API's JSON: a proxy, login or maintenance page."""
+
+
+def decode_answer(response: httpx.Response, what: str, setting: str) -> Any:
+    """The JSON body of a success answer, or :class:`UnreadableAnswer` saying what came instead."""
+    try:
+        return decode_json(response)
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0]
+        start = " ".join(response.text[:60].split())
+        raise UnreadableAnswer(f"{what}: the answer ({response.status_code}, {kind}) is not JSON but {start!r}… — "
+                               f"check that {setting} is the API's address and nothing (a proxy, a login page) "
+                               "stands in between", status=response.status_code, body=response.text[:2000]) from None
+
+
+def expect_shape(value: Any, kind: type, what: str, part: str) -> Any:
+    """``value`` if it is a ``kind`` (dict or list), else an :class:`UnreadableAnswer` naming the part."""
+    if not isinstance(value, kind):
+        expected = {dict: "an object", list: "a list"}[kind]
+        raise UnreadableAnswer(f"{what}: {part} should be {expected} but is {type(value).__name__} "
+                               f"{str(value)[:60]!r} — the API's answer is not in the shape the sync reads")
+    return value
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     raw = response.headers.get("Retry-After")
     try:

@@ -5,7 +5,9 @@ import re
 from collections.abc import Iterator
 
 import dagster as dg
+import duckdb
 import pandera.errors
+import polars as pl
 
 from assets.metadata import markdown_table
 from assets.resources import WarehouseResource
@@ -25,6 +27,26 @@ def _raw_deps(spec: StagedTable) -> list[dg.AssetKey]:
     return list(dict.fromkeys(keys))
 
 
+def stage_checked(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> pl.DataFrame:
+    """:func:`stage`, with raw data that breaks the staging contract reported as a step failure saying so."""
+    try:
+        return stage(con, spec)
+    except pandera.errors.SchemaErrors as exc:
+        raise dg.Failure(
+            description=f"staging.{spec.name}: {len(exc.failure_cases)} values break the staging "
+                        "contract; the raw data from the API is not what the pipeline expects. "
+                        "See the failure cases below; fix the source record or the staging spec.",
+            metadata={"failure_cases": markdown_table(exc.failure_cases)},
+        ) from exc
+    except duckdb.ConversionException as exc:
+        raw = ", ".join(spec.sources.values())
+        first_line = str(exc).splitlines()[0]  # DuckDB adds the SQL line and a caret under it
+        raise dg.Failure(
+            description=f"staging.{spec.name}: a value from the API has the wrong type ({first_line}). The record is "
+                        f"in {raw} as the API sent it; fix the source record or the staging spec, then run again.",
+        ) from exc
+
+
 def staging_assets(system: str, tables: tuple[StagedTable, ...]) -> dg.AssetsDefinition:
     """A multi-asset materialising ``staging.<table>`` for every table of ``system``."""
     by_key = {dg.AssetKey(["staging", spec.name]): spec for spec in tables}
@@ -41,16 +63,7 @@ def staging_assets(system: str, tables: tuple[StagedTable, ...]) -> dg.AssetsDef
         with warehouse.connect() as con:
             for key in context.selected_asset_keys:
                 spec = by_key[key]
-                try:
-                    frame = stage(con, spec)
-                except pandera.errors.SchemaErrors as exc:
-                    cases = exc.failure_cases
-                    raise dg.Failure(
-                        description=f"staging.{spec.name}: {len(exc.failure_cases)} values break the staging "
-                                    "contract; the raw data from the API is not what the pipeline expects. "
-                                    "See the failure cases below; fix the source record or the staging spec.",
-                        metadata={"failure_cases": markdown_table(cases)},
-                    ) from exc
+                frame = stage_checked(con, spec)
                 yield dg.MaterializeResult(asset_key=key, metadata={
                     "dagster/row_count": frame.height, "table": f"staging.{spec.name}"})
 

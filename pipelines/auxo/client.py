@@ -21,7 +21,9 @@ from pipelines.http import (
     NotFound,
     RetryableApiError,
     RetryPolicy,
+    decode_answer,
     decode_json,
+    expect_shape,
     retry_after_seconds,
     transport_error,
 )
@@ -79,7 +81,7 @@ class AuxoClient:
     def _interpret(response: httpx.Response, what: str) -> Any:
         status = response.status_code
         if status < 300:
-            return decode_json(response)
+            return decode_answer(response, what, "AUXO_API_URL")
         try:
             body = decode_json(response)
         except ValueError:
@@ -112,7 +114,8 @@ class AuxoClient:
         cursor = None
         while True:
             body = self.get(resource, {**params, **({"cursor": cursor} if cursor else {})})
-            records = body.get("data", [])
+            what = f"Auxo GET {resource}"
+            records = expect_shape(expect_shape(body, dict, what, "the answer").get("data", []), list, what, "data")
             if records:
                 yield records
             cursor = body.get("next_cursor")

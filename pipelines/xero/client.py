@@ -27,7 +27,9 @@ from pipelines.http import (
     NotFound,
     RetryableApiError,
     RetryPolicy,
+    decode_answer,
     decode_json,
+    expect_shape,
     retry_after_seconds,
     transport_error,
 )
@@ -86,6 +88,9 @@ class XeroClient:
         # unset: the organisation chosen at `auxo-xero connect xero`, else the single connected one
         remembered = store.details().get("tenant_id") if store is not None and self._tokens.refresh_flow else None
         self._tenant_id = tenant_id or remembered
+        # a Custom Connection's token is bound to its one organisation; a user's token (refresh-token
+        # flow) names none, so without a tenant its organisation is looked up in /connections first
+        self._tenant_by_connection = self._tokens.refresh_flow
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -126,6 +131,9 @@ class XeroClient:
 
     def _send(self, method: str, url: str, *, endpoint: str, params: dict[str, Any] | None = None,
               json_body: Any = None, headers: dict[str, str] | None = None, tenant: bool = True) -> Any:
+        if tenant and not self._tenant_id and self._tenant_by_connection:
+            self.resolve_tenant()
+
         def attempt() -> Any:
             request_headers = {"Authorization": f"Bearer {self._tokens.token()}", **(headers or {})}
             if tenant and self._tenant_id:
@@ -152,7 +160,7 @@ class XeroClient:
         status = response.status_code
         what = f"Xero {method} {endpoint}"
         if status < 300:
-            return decode_json(response)
+            return decode_answer(response, what, "XERO_API_URL")
         body = _safe_json(response)
         if status == 429:
             problem = response.headers.get("X-Rate-Limit-Problem", "minute").lower()
@@ -213,7 +221,9 @@ class XeroClient:
         page = 1
         while True:
             body = self.get(endpoint, params={**query, "page": page}, modified_since=modified_since)
-            records = body.get(collection, []) if body else []
+            what = f"Xero GET {endpoint}"
+            records = expect_shape(expect_shape(body or {}, dict, what, "the answer").get(collection, []), list, what,
+                                   collection)
             if records:
                 yield records
             if len(records) < query["pageSize"]:

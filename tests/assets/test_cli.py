@@ -47,3 +47,42 @@ def test_an_unknown_xero_tier_stops_before_any_run_naming_the_setting_and_its_va
     assert "XERO_TIER='gold'" in result.output and "starter" in result.output
     monkeypatch.setenv("XERO_TIER", "starter")
     assert CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24"]).exit_code == 0 and runs
+
+
+def error_box(output: str) -> str:
+    """The text of the error panel typer prints, its wrapped lines joined."""
+    lines = [line.strip("│ ") for line in output.splitlines() if line.startswith("│")]
+    return " ".join(lines)
+
+
+@pytest.mark.parametrize("command", [["demo"], ["sandbox", "seed", "--force"]])
+def test_an_unknown_profile_is_refused_before_the_sandboxes_are_touched(monkeypatch: pytest.MonkeyPatch,
+                                                                        command: list[str]) -> None:
+    touched: list[str] = []
+    monkeypatch.setattr(runner, "run_demo", lambda **_: touched.append("demo"))
+    monkeypatch.setattr(runner, "seed_sandboxes", lambda *_, **__: touched.append("seed"))
+    monkeypatch.setattr(cli, "prepare_environment", lambda: None)
+    result = CliRunner().invoke(cli.app, [*command, "--profile", "huge"])
+    assert result.exit_code == 2 and not touched
+    assert error_box(result.output) == "Invalid value for --profile: 'huge': choose tiny, demo, large"
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["sandbox", "serve", "zero"], "Invalid value for SYSTEM: 'zero': choose xero or auxo"),
+    (["sandbox", "reset", "zero"], "Invalid value for SYSTEM: 'zero': choose xero, auxo or all"),
+    (["sandbox", "serve", "auxo", "--rate-limits"], "Invalid value for --rate-limits: --rate-limits applies to the "
+                                                    "Xero sandbox"),
+    (["sandbox", "seed", "--end-date", "yesterday"], "Invalid value for --end-date: 'yesterday' is not a date; use "
+                                                     "YYYY-MM-DD, e.g. 2026-11-24"),
+])
+def test_a_bad_sandbox_argument_names_it_and_does_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path,
+                                                          args: list[str], says: str) -> None:
+    from pipelines import settings
+
+    monkeypatch.setenv("AUXO_XERO_HOME", str(tmp_path))
+    for system in ("xero", "auxo"):
+        settings.sandbox_state_dir(system).mkdir(parents=True)
+    monkeypatch.setattr(runner, "seed_sandboxes", lambda *_, **__: pytest.fail("seeded"))
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 2 and error_box(result.output) == says
+    assert all(settings.sandbox_state_dir(system).exists() for system in ("xero", "auxo"))

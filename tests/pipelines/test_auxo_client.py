@@ -11,9 +11,10 @@ import pytest
 import sandbox.auxo
 from pipelines.auxo.client import AuxoClient
 from pipelines.auxo.source import auxo_source
-from pipelines.http import AuthError, RetryPolicy
+from pipelines.http import AuthError, RetryPolicy, UnreadableAnswer
 from sandbox.embedded import transport
 from sandbox.faults import FaultConfig, FaultStore
+from tests.pipelines.proxy import LOGIN_PAGE, AnsweringProxy
 
 NO_WAIT = RetryPolicy(attempts=4, base_delay=0, sleep=lambda _: None)
 
@@ -100,3 +101,27 @@ def test_timestamps_are_sent_as_rfc3339_utc():
     from pipelines.auxo.client import format_timestamp
 
     assert format_timestamp(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "2026-01-02T03:04:05.000006Z"
+
+
+def proxied(state: Path, proxy: AnsweringProxy) -> AuxoClient:
+    return AuxoClient("http://auxo.sandbox/api/v1", sandbox.auxo.credentials(state)["api_key"], transport=proxy,
+                      retry=NO_WAIT)
+
+
+def test_a_login_page_instead_of_json_names_the_setting(state: Path):
+    proxy = AnsweringProxy(transport("auxo", state), "/customers", 200, LOGIN_PAGE)
+    with pytest.raises(UnreadableAnswer) as unreadable:
+        list(proxied(state, proxy).pages("customers"))
+    assert str(unreadable.value) == (
+        "Auxo GET customers: the answer (200, text/html) is not JSON but '<html><head><title>Sign in</title></head>"
+        "<body><form>Sign in'… — check that AUXO_API_URL is the API's address and nothing (a proxy, a login page) "
+        "stands in between")
+    assert proxy.answered == 1
+
+
+def test_a_page_that_is_not_auxos_envelope_is_refused_with_what_came(state: Path):
+    proxy = AnsweringProxy(transport("auxo", state), "/customers", 200, b'[{"id": "cus_1"}]', "application/json")
+    with pytest.raises(UnreadableAnswer) as wrong:
+        list(proxied(state, proxy).pages("customers"))
+    assert str(wrong.value) == ("Auxo GET customers: the answer should be an object but is list \"[{'id': 'cus_1'}]\" "
+                                "— the API's answer is not in the shape the sync reads")

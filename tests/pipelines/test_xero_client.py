@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import sandbox.xero
-from pipelines.http import AuthError, DailyLimitReached, RetryableApiError, RetryPolicy
+from pipelines.http import AuthError, DailyLimitReached, RetryableApiError, RetryPolicy, UnreadableAnswer
 from pipelines.xero.auth import TokenStore, XeroCredentials
 from pipelines.xero.budget import RateBudget
 from pipelines.xero.client import MissingScope, XeroClient, XeroEndpoints
@@ -16,6 +16,7 @@ from pipelines.xero.source import xero_source
 from sandbox.embedded import transport
 from sandbox.faults import FaultConfig, FaultStore
 from sandbox.xero.app import connection_info
+from tests.pipelines.proxy import LOGIN_PAGE, AnsweringProxy
 
 BASE = "http://xero.sandbox"
 ENDPOINTS = XeroEndpoints(f"{BASE}/api.xro/2.0", f"{BASE}/connect/token", f"{BASE}/connections")
@@ -32,12 +33,12 @@ def state(tmp_path: Path) -> Path:
 
 
 def make_client(state: Path, *, sleeps: Sleeps | None = None, tenant: bool = True, budget: RateBudget | None = None,
-                **creds) -> XeroClient:
+                proxy: AnsweringProxy | None = None, **creds) -> XeroClient:
     info = sandbox.xero.credentials(state)
     credentials = XeroCredentials(creds.get("client_id", info["client_id"]),
                                   creds.get("client_secret", info["client_secret"]), creds.get("refresh_token"))
     return XeroClient(credentials, tenant_id=info["tenant_id"] if tenant else None, endpoints=ENDPOINTS,
-                      transport=transport("xero", state), secrets_dir=state.parent / "secrets", budget=budget,
+                      transport=proxy or transport("xero", state), secrets_dir=state.parent / "secrets", budget=budget,
                       retry=RetryPolicy(attempts=4, base_delay=0.01, sleep=sleeps if sleeps is not None else Sleeps()))
 
 
@@ -71,6 +72,13 @@ def test_a_wrong_secret_says_which_settings_to_check(state: Path):
 def test_without_a_tenant_id_the_single_connection_is_used(state: Path):
     client = make_client(state, tenant=False)
     assert client.resolve_tenant() == sandbox.xero.credentials(state)["tenant_id"]
+
+
+def test_with_a_refresh_token_and_no_tenant_id_the_single_connection_is_looked_up_first(state: Path):
+    client = make_client(state, tenant=False, refresh_token=connection_info(state, BASE)["refresh_token"])
+    assert client.organisation()["CountryCode"] == "AU"  # a user's token names no tenant: Xero needs the header
+    assert client.tenant_id == sandbox.xero.credentials(state)["tenant_id"]
+    assert [r["path"] for r in sandbox.xero.request_log(state)][-2:] == ["/connections", "/api.xro/2.0/Organisation"]
 
 
 def test_refresh_tokens_rotate_and_the_new_one_is_persisted_before_use(state: Path):
@@ -211,3 +219,105 @@ def test_a_custom_connection_without_a_scope_is_told_which_to_add(state: Path):
         client.write("PUT", "ManualJournals", "ManualJournals", [{"Narration": "x"}], idempotency_key="mj-1")
     assert exc.value.scope == "accounting.manualjournals" and exc.value.status == 401
     assert len(sandbox.xero.request_log(state, path_prefix="/api.xro/2.0/ManualJournals")) == 1  # no retry
+
+
+def test_a_wrong_tenant_id_says_which_setting_to_check(state: Path):
+    info = sandbox.xero.credentials(state)
+    client = XeroClient(XeroCredentials(info["client_id"], info["client_secret"]), endpoints=ENDPOINTS,
+                        tenant_id="00000000-0000-0000-0000-000000000000", transport=transport("xero", state))
+    with pytest.raises(AuthError) as refused:
+        client.organisation()
+    assert str(refused.value) == ("Xero GET Organisation: Xero refused access to this organisation (403) — check "
+                                  "XERO_TENANT_ID and that the app is still connected")
+
+
+def test_a_spent_refresh_token_says_to_issue_a_new_one(state: Path):
+    with pytest.raises(AuthError) as refused:
+        make_client(state, refresh_token="a-token-xero-never-issued").organisation()
+    assert str(refused.value) == ("Xero refused the credentials (400 invalid_grant) — the refresh token expired or "
+                                  "was already used; reconnect with `auxo-xero connect xero` (or set a new "
+                                  "XERO_REFRESH_TOKEN)")
+
+
+def test_a_login_page_instead_of_json_names_the_setting_and_is_not_retried(state: Path):
+    sleeps = Sleeps()
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 200, LOGIN_PAGE)
+    with pytest.raises(UnreadableAnswer) as unreadable:
+        make_client(state, proxy=proxy, sleeps=sleeps).get_all("Contacts")
+    assert str(unreadable.value) == (
+        "Xero GET Contacts: the answer (200, text/html) is not JSON but '<html><head><title>Sign in</title></head>"
+        "<body><form>Sign in'… — check that XERO_API_URL is the API's address and nothing (a proxy, a login page) "
+        "stands in between")
+    assert (proxy.answered, sleeps) == (1, [])
+
+
+def test_a_proxys_html_error_page_is_retried_then_reported_as_temporary(state: Path):
+    sleeps = Sleeps()
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 502, b"<html><h1>502 Bad Gateway</h1></html>")
+    with pytest.raises(RetryableApiError) as temporary:
+        make_client(state, proxy=proxy, sleeps=sleeps).get_all("Contacts")
+    assert str(temporary.value) == "Xero GET Contacts: Xero answered 502"
+    assert proxy.answered == 4 and len(sleeps) == 3
+
+
+def test_a_collection_that_is_not_a_list_is_refused_with_what_came(state: Path):
+    proxy = AnsweringProxy(transport("xero", state), "/Contacts", 200, b'{"Contacts": {"ContactID": "c-1"}}',
+                           "application/json")
+    with pytest.raises(UnreadableAnswer) as wrong:
+        make_client(state, proxy=proxy).get_all("Contacts")
+    assert str(wrong.value) == ("Xero GET Contacts: Contacts should be a list but is dict \"{'ContactID': 'c-1'}\" — "
+                                "the API's answer is not in the shape the sync reads")
+
+
+class Unreachable(httpx.BaseTransport):
+    """The network is down for the API (the token endpoint still answers)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if "/api.xro/" in request.url.path:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return self.inner.handle_request(request)
+
+
+def everything_a_failure_shows(exc: BaseException) -> str:
+    """What Dagster, dlt or a console could keep of a failure: messages, reprs, bodies, tracebacks."""
+    import sys
+    import traceback
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    try:
+        raise exc
+    except BaseException:
+        dagster_view = serializable_error_info_from_exc_info(sys.exc_info()).to_string()
+    chain, cause = [], exc
+    while cause is not None:
+        chain += [str(cause), repr(cause), repr(cause.args), repr(getattr(cause, "body", None))]
+        cause = cause.__cause__ or cause.__context__
+    return "\n".join([*chain, *traceback.format_exception(exc), dagster_view])
+
+
+def test_no_failure_carries_a_secret_or_a_token(state: Path):
+    info = sandbox.xero.credentials(state)
+    refresh = connection_info(state, BASE)["refresh_token"]
+    failures = []
+    for secret, token in (("a-wrong-secret-typed-in", refresh), (info["client_secret"], "a-token-never-issued")):
+        with pytest.raises(AuthError) as refused:
+            make_client(state, client_secret=secret, refresh_token=token).organisation()
+        failures.append((refused.value, [secret, token]))
+    store = TokenStore(state.parent / "secrets", info["client_id"])
+    for proxy, error in ((AnsweringProxy(transport("xero", state), "/Contacts", 401, b'{"Title": "Unauthorized"}',
+                                         "application/json"), AuthError),
+                         (Unreachable(transport("xero", state)), RetryableApiError)):
+        client, issued = make_client(state, refresh_token=refresh, proxy=proxy), []
+        fetch = client._tokens.token
+        client._tokens.token = lambda fetch=fetch, issued=issued: issued.append(fetch()) or issued[-1]
+        with pytest.raises(error) as failed:
+            client.get_all("Contacts")
+        assert issued  # the calls carried access tokens
+        failures.append((failed.value, [info["client_secret"], refresh, store.current(refresh), *issued]))
+    for exc, secrets in failures:
+        shown = everything_a_failure_shows(exc)
+        assert not [s for s in secrets if s in shown], shown

@@ -33,7 +33,7 @@ app.add_typer(sandbox_app, name="sandbox")
 connect_app = typer.Typer(help="Connect a real Xero organisation or Auxo account, and check it.",
                           no_args_is_help=True)
 app.add_typer(connect_app, name="connect")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a problem is one line, however long: grep-able in a log
 SYSTEMS = ("xero", "auxo")
 
 

@@ -151,6 +151,8 @@ class Sink:
                 continue
             try:
                 target_id = adapter.lookup(client, payload, row["source_id"])
+            except KeyError:  # the payload lacks what its lookup searches by: it cannot be in the target so
+                target_id = None
             except ApiError as exc:
                 self._unresolved.add(_document(row))
                 self._progress(f"could not check {row['description']} in {row['target']}: {exc}; nothing of it is "

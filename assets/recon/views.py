@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.inventory import supply
 from mappings import Mappings
 from pipelines import warehouse
 from pipelines.sync import ledger
@@ -87,7 +88,7 @@ def mapped_accounts(mappings: Mappings) -> pl.DataFrame:
 def create_views(con: duckdb.DuckDBPyConnection, mappings: Mappings) -> list[str]:
     """(Re)create ``recon.mapped_accounts`` and every ``recon.*`` view; the names created."""
     ledger.ensure_ledger(con)
-    con.execute("CREATE SCHEMA IF NOT EXISTS recon")
+    supply.create_macros(con)  # the effective-supply rule the documents views share with the planner
     con.register("mapped_accounts_frame", mapped_accounts(mappings))
     try:
         con.execute(f"CREATE OR REPLACE TABLE {MAPPED_ACCOUNTS} AS SELECT * FROM mapped_accounts_frame")

@@ -103,12 +103,12 @@ bills AS (
     LEFT JOIN starts st USING (connection_id)
     LEFT JOIN staging.auxo_suppliers s ON s.connection_id = o.connection_id AND s.id = o.supplier_id),
 -- COGS: one journal per stock or job-ordered part line, at the part's average cost when the
--- invoice was created (the same rule as recon.inventory_movements_by_day)
+-- invoice was created (the same rule as recon.inventory_movements_by_day). Which lines are costed,
+-- and their stock account, are the recon.* macros of assets/inventory/supply.py (the planner's rule)
 part_lines AS (
     SELECT l.connection_id, l.document_id, l.line_id, l.line_no, l.part_id, l.quantity,
            l.xero_cogs_journal_id,
-           coalesce(l.supply, CASE WHEN l.purchase_order_id IS NOT NULL THEN 'job_po'
-                                   WHEN coalesce(p.stocked, false) THEN 'stock' ELSE 'direct' END) AS supply
+           recon.effective_supply(l.supply, l.purchase_order_id, p.stocked) AS supply
     FROM staging.auxo_invoice_lines l
     LEFT JOIN staging.auxo_parts p ON p.connection_id = l.connection_id AND p.id = l.part_id
     WHERE l.kind = 'part'),
@@ -124,7 +124,7 @@ costed AS (
     JOIN staging.auxo_invoices i ON i.connection_id = pl.connection_id AND i.id = pl.document_id
     ASOF LEFT JOIN cost_history h
       ON h.connection_id = pl.connection_id AND h.part_id = pl.part_id AND i.created_at >= h.effective_at
-    WHERE pl.supply IN ('stock', 'job_po')),
+    WHERE recon.costed_supply(pl.supply)),
 cogs AS (
     SELECT c.connection_id, 'cogs_journal', c.line_id, c.invoice_number, c.invoice_date, cu.name,
            c.invoice_status, c.amount, NULL::DECIMAL(18, 2), NULL::DECIMAL(18, 2),
@@ -138,7 +138,7 @@ cogs AS (
                 WHEN coalesce(c.amount, 0) = 0 THEN 'costs nothing' END,
            'journal', (SELECT account_code FROM accounts WHERE key = 'inventory.cogs'),
            (SELECT account_code FROM accounts
-            WHERE key = CASE c.supply WHEN 'job_po' THEN 'inventory.work_in_progress' ELSE 'inventory.stock_on_hand' END),
+            WHERE key = 'inventory.' || recon.stock_account_role(c.supply)),
            c.customer_id, NULL
     FROM costed c
     LEFT JOIN starts st USING (connection_id)

@@ -9,6 +9,7 @@ import duckdb
 import pandera.errors
 import polars as pl
 
+from assets.findings import store_findings
 from assets.inventory import adjustments, bills, cogs, recon, tables
 from assets.inventory.inputs import Window
 from assets.inventory.journals import InventoryPlan
@@ -60,7 +61,7 @@ def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappi
                              metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
         frame = plan_frame(plan.writes)
         store_plan(con, name, frame, first, last, connection_id=connection.id())
-        findings = tables.store_findings(con, name, plan.findings, first, last)
+        findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last)
     return dg.MaterializeResult(metadata={
         **plan_metadata(frame, name),
         "backfill_before_switch_on": backfill,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from assets.findings import findings_from
 from assets.inventory.amounts import extend_cents, money
 from assets.inventory.cost_at import cost_at
 from assets.inventory.inputs import CogsInputs, Window
@@ -38,7 +39,6 @@ from assets.inventory.journals import (
     FINDING_SCHEMA,
     JOURNAL_SCHEMA,
     InventoryPlan,
-    findings_from,
     plan_journals,
 )
 from assets.inventory.supply import costed as costed_supply

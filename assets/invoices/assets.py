@@ -14,10 +14,10 @@ import pandera.errors
 import polars as pl
 
 from assets.contacts.assets import MATCHES
+from assets.findings import store_findings
 from assets.invoices import credits, invoices, payments, xero_changes
 from assets.invoices.books import STAGING_TABLES, Books, Window, load_books
-from assets.invoices.exceptions import TABLE as EXCEPTIONS_TABLE
-from assets.invoices.exceptions import ensure_table, findings_frame, store_findings
+from assets.invoices.exceptions import EXCEPTIONS
 from assets.invoices.invoices import MoneyPlan
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
@@ -50,8 +50,7 @@ def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | Non
            connection_id: str) -> dict[str, object]:
     frame = plan_frame(plan.writes)
     store_plan(con, name, frame, first, last, connection_id=connection_id)
-    findings = findings_frame(plan.findings, name)
-    store_findings(con, name, findings, first, last)
+    findings = store_findings(con, EXCEPTIONS, name, plan.findings, first, last)
     metadata = plan_metadata(frame, name)
     metadata["exceptions"] = findings.height
     metadata["exceptions_by_reason"] = markdown_table(findings.group_by("reason").len().sort("reason")
@@ -114,8 +113,8 @@ def _exceptions_check(asset: dg.AssetKey, name: str, reasons: tuple[str, ...], d
     @dg.asset_check(asset=asset, name=name, blocking=False, pool=WRITER_POOL, description=description)
     def check(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            ensure_table(con)
-            rows = con.sql(f"select business_date, reason, document, detail from {EXCEPTIONS_TABLE} "
+            EXCEPTIONS.ensure(con)
+            rows = con.sql(f"select business_date, reason, document, detail from {EXCEPTIONS.name} "
                            "where connection_id = ? and reason = any(?) order by business_date, document",
                            params=[connection.id(), list(reasons)]).pl()
         return dg.AssetCheckResult(check_name=name, passed=rows.is_empty(), severity=dg.AssetCheckSeverity.WARN,

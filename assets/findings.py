@@ -54,13 +54,18 @@ class FindingsTable:
     def schema(self) -> dict[str, pl.DataType]:
         return {**{column: FINDING_SCHEMA[column] for column in self.columns}, "plan_asset": pl.String()}
 
-    def frame(self, findings: Iterable[Finding], plan_asset: str) -> pl.DataFrame:
-        """The table's rows for ``findings`` (an unknown reason is a bug in the planner: ``ValueError``)."""
+    def check(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings, once each reason is one the table knows (else a bug in the planner: ``ValueError``)."""
         rows = list(findings)
         if self.reasons is not None:
             for finding in rows:
                 if finding.reason not in self.reasons:
                     raise ValueError(f"unknown exception reason {finding.reason!r}")
+        return rows
+
+    def frame(self, findings: Iterable[Finding], plan_asset: str) -> pl.DataFrame:
+        """The table's rows for ``findings`` (an unknown reason is a bug in the planner: ``ValueError``)."""
+        rows = self.check(findings)
         frame = pl.DataFrame([asdict(finding) for finding in rows], schema=FINDING_SCHEMA)
         return frame.with_columns(plan_asset=pl.lit(plan_asset)).select(list(self.schema))
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-import pandera.errors
 import polars as pl
 
 from assets.findings import store_findings
@@ -15,11 +14,9 @@ from assets.inventory.inputs import Window
 from assets.inventory.journals import InventoryPlan
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
-from assets.plans import WRITER_POOL, plan_metadata
+from assets.plans import WRITER_POOL, materialize_plan, store_writes
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
 from pipelines import warehouse as warehouse_helpers
-from pipelines.sync.plan import plan_frame
-from pipelines.sync.store import store_plan
 
 COGS = dg.AssetKey(["plans", cogs.PLAN_ASSET])
 BILLS = dg.AssetKey(["plans", bills.PLAN_ASSET])
@@ -43,6 +40,10 @@ class InventoryPlanConfig(dg.Config):
     backfill of history; the nightly run never does it)."""
 
 
+BROKEN = ("the plan breaks its own contract (a journal that does not balance, a bill that misses its PO total, "
+          "a journal twice...)")
+
+
 def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource,
           connection: ConnectionResource, name: str,
           read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
@@ -50,26 +51,22 @@ def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappi
     first, last = window_dates(context)
     window = Window(first, last)
     settings = mappings.load()
-    with warehouse.connect() as con:
-        inputs = read(con, connection.id(), window)
-        try:
-            plan = planner(inputs, settings, window, backfill=backfill)
-        except pandera.errors.SchemaErrors as exc:
-            raise dg.Failure(description=f"plans/{name}: the plan breaks its own contract (a journal that does "
-                                         "not balance, a bill that misses its PO total, a journal twice...); "
-                                         "nothing was stored. The failure cases below say which rows.",
-                             metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
-        frame = plan_frame(plan.writes)
-        store_plan(con, name, frame, first, last, connection_id=connection.id())
+
+    def store(con: duckdb.DuckDBPyConnection, plan: InventoryPlan) -> dict[str, object]:
+        metadata = store_writes(con, name, plan.writes, connection.id(), first, last)
         findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last)
-    return dg.MaterializeResult(metadata={
-        **plan_metadata(frame, name),
-        "backfill_before_switch_on": backfill,
-        "not_planned": len(plan.findings),
-        "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
-        "exceptions_sql": dg.MetadataValue.md(
-            f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' order by business_date;\n```"),
-    })
+        return {
+            **metadata,
+            "backfill_before_switch_on": backfill,
+            "not_planned": len(plan.findings),
+            "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
+            "exceptions_sql": dg.MetadataValue.md(
+                f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' "
+                "order by business_date;\n```"),
+        }
+
+    return materialize_plan(warehouse, name, broken=BROKEN, read=lambda con: read(con, connection.id(), window),
+                            plan=lambda inputs: planner(inputs, settings, window, backfill=backfill), store=store)
 
 
 @dg.asset(key=COGS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,

@@ -1,6 +1,6 @@
 """The money plan assets: invoices, credits, payments and deposits to Xero; Xero's changes to Auxo.
 
-Each reads the staged documents and the ledger (``books.load_books``), calls its pure planner and
+Each reads the staged documents and the ledger (``tables.load_books``), calls its pure planner and
 stores the writes in ``plans.write_plan`` and what it reports in ``plans.invoice_exceptions``.
 The three Xero pushes are daily partitions by business date; ``plans/xero_changes_to_auxo`` is
 undated (a change made in Xero belongs to no Auxo day) and every day's sink sends it.
@@ -15,9 +15,9 @@ import polars as pl
 from assets.contacts.assets import MATCHES
 from assets.findings import store_findings
 from assets.invoices import credits, invoices, payments, xero_changes
-from assets.invoices.books import STAGING_TABLES, Books, Window, load_books
-from assets.invoices.exceptions import EXCEPTIONS
+from assets.invoices.books import STAGING_TABLES, Books, Window
 from assets.invoices.invoices import MoneyPlan
+from assets.invoices.tables import EXCEPTIONS, load_books
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL, materialize_plan, store_writes

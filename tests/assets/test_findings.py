@@ -7,7 +7,7 @@ import pytest
 
 from assets.findings import Finding, FindingsTable, store_findings
 from assets.inventory.tables import EXCEPTIONS as INVENTORY_EXCEPTIONS
-from assets.invoices.exceptions import EXCEPTIONS as INVOICE_EXCEPTIONS
+from assets.invoices.tables import EXCEPTIONS as INVOICE_EXCEPTIONS
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 

@@ -20,7 +20,7 @@ from assets.inventory import supply
 from assets.inventory.cogs import costed_lines
 from assets.inventory.inputs import Window
 from assets.inventory.tables import read_cogs_inputs
-from assets.recon.views import create_views
+from assets.recon.tables import create_views
 from assets.staging.build import stage
 from assets.staging.xero import XERO_STAGING
 from bench.raw_load import load_auxo_raw, stage_all

@@ -23,6 +23,7 @@ from pipelines.http import (
     ApiError,
     AuthError,
     BadRequest,
+    ClosingClient,
     DailyLimitReached,
     NotFound,
     RetryableApiError,
@@ -51,7 +52,7 @@ class XeroEndpoints:
     connections_url: str = XERO_CONNECTIONS_URL
 
 
-class XeroClient:
+class XeroClient(ClosingClient):
     """A Xero organisation reached through one app's credentials."""
 
     def __init__(
@@ -77,15 +78,6 @@ class XeroClient:
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> XeroClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def tenant_id(self) -> str | None:

@@ -114,6 +114,18 @@ def stock_adjustment_journals(context: dg.AssetExecutionContext, config: Invento
                  adjustments.plan_stock_adjustment_journals, config.backfill_before_switch_on)
 
 
+def _differences(con: duckdb.DuckDBPyConnection, mappings: MappingsResource,
+                 connection: ConnectionResource) -> pl.DataFrame:
+    """The view (re)created from the mappings, and the days and accounts where Xero and Auxo differ."""
+    recon.create_inventory_recon_views(con, mappings.load())
+    return recon.differences(con, connection.id())
+
+
+def _difference_rows(differing: pl.DataFrame) -> object:
+    return markdown_table(differing.select("day", "account_code", "account_role", "auxo_movement", "xero_movement",
+                                           "difference"))
+
+
 @dg.asset(key=RECON, pool=WRITER_POOL, group_name="recon", kinds={"duckdb"},
           deps=[*_staging(*recon.STAGING_TABLES)],
           description="recon.inventory_movements_by_day: per day and inventory account (COGS, Stock on Hand, WIP, "
@@ -122,12 +134,10 @@ def stock_adjustment_journals(context: dg.AssetExecutionContext, config: Invento
 def inventory_movements_by_day(warehouse: WarehouseResource, mappings: MappingsResource,
                                connection: ConnectionResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        recon.create_inventory_recon_views(con, mappings.load())
-        differing = recon.differences(con, connection.id())
+        differing = _differences(con, mappings, connection)
     return dg.MaterializeResult(metadata={
         "view": recon.VIEW, "days_accounts_differing": differing.height,
-        "differences": markdown_table(differing.select("day", "account_code", "account_role", "auxo_movement",
-                                                       "xero_movement", "difference")),
+        "differences": _difference_rows(differing),
         "sql": dg.MetadataValue.md(f"```sql\nselect * from {recon.VIEW} where difference <> 0 order by day;\n```")})
 
 
@@ -153,16 +163,14 @@ def in_flight_days(con: duckdb.DuckDBPyConnection, connection_id: str) -> set[da
 def inventory_movements_tie_out(warehouse: WarehouseResource, mappings: MappingsResource,
                                 connection: ConnectionResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        recon.create_inventory_recon_views(con, mappings.load())
-        differing = recon.differences(con, connection.id())
+        differing = _differences(con, mappings, connection)
         waiting = in_flight_days(con, connection.id())
     drift = differing.filter(~pl.col("day").is_in(sorted(waiting)))
     return dg.AssetCheckResult(
         check_name=TIE_OUT_CHECK, passed=drift.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
         metadata={"days_accounts_differing": drift.height, "days_awaiting_extraction": len(waiting),
                   "total_difference": str(drift["difference"].sum()) if drift.height else "0.00",
-                  "drift": markdown_table(drift.select("day", "account_code", "account_role", "auxo_movement",
-                                                       "xero_movement", "difference"))})
+                  "drift": _difference_rows(drift)})
 
 
 ASSETS: list[dg.AssetsDefinition] = [cogs_journal_set, purchase_order_bills, stock_adjustment_journals,

@@ -44,74 +44,65 @@ BROKEN = ("the plan breaks its own contract (a journal that does not balance, a 
           "a journal twice...)")
 
 
-def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource,
-          connection: ConnectionResource, name: str,
-          read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
-          planner: Callable[..., InventoryPlan], backfill: bool) -> dg.MaterializeResult:
-    first, last = window_dates(context)
-    window = Window(first, last)
-    settings = mappings.load()
+def _plan_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str,
+                read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
+                planner: Callable[..., InventoryPlan]) -> dg.AssetsDefinition:
+    """A daily inventory plan asset: ``read`` the window's inputs, plan, store the writes and the findings."""
+    name = key.path[-1]
 
-    def store(con: duckdb.DuckDBPyConnection, plan: InventoryPlan) -> dict[str, object]:
-        metadata = store_writes(con, name, plan.writes, connection.id(), first, last)
-        findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last)
-        return {
-            **metadata,
-            "backfill_before_switch_on": backfill,
-            "not_planned": len(plan.findings),
-            "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
-            "exceptions_sql": dg.MetadataValue.md(
-                f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' "
-                "order by business_date;\n```"),
-        }
+    @dg.asset(key=key, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
+              group_name="inventory", kinds={"polars", "duckdb"}, deps=deps, description=description)
+    def plan_asset(context: dg.AssetExecutionContext, config: InventoryPlanConfig, warehouse: WarehouseResource,
+                   mappings: MappingsResource, connection: ConnectionResource) -> dg.MaterializeResult:
+        first, last = window_dates(context)
+        window = Window(first, last)
+        settings = mappings.load()
+        backfill = config.backfill_before_switch_on
 
-    return materialize_plan(warehouse, name, broken=BROKEN, read=lambda con: read(con, connection.id(), window),
-                            plan=lambda inputs: planner(inputs, settings, window, backfill=backfill), store=store)
+        def store(con: duckdb.DuckDBPyConnection, plan: InventoryPlan) -> dict[str, object]:
+            metadata = store_writes(con, name, plan.writes, connection.id(), first, last)
+            findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last)
+            return {
+                **metadata,
+                "backfill_before_switch_on": backfill,
+                "not_planned": len(plan.findings),
+                "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
+                "exceptions_sql": dg.MetadataValue.md(
+                    f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' "
+                    "order by business_date;\n```"),
+            }
 
+        return materialize_plan(warehouse, name, broken=BROKEN, read=lambda con: read(con, connection.id(), window),
+                                plan=lambda inputs: planner(inputs, settings, window, backfill=backfill), store=store)
 
-@dg.asset(key=COGS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_invoices", "auxo_invoice_lines", "auxo_invoice_credits", "auxo_invoice_credit_lines",
-                          "auxo_parts", "auxo_part_cost_history"), *_SETTINGS],
-          description="One COGS manual journal per part line of the day's invoices, for parts from stock or bought "
-                      "on the job's purchase order (never for non-stocked parts added directly), while Auxo's "
-                      "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
-                      "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
-                      "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
-                      "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.")
-def cogs_journal_set(context: dg.AssetExecutionContext, config: InventoryPlanConfig, warehouse: WarehouseResource,
-                     mappings: MappingsResource, connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, cogs.PLAN_ASSET, tables.read_cogs_inputs,
-                 cogs.plan_cogs_journals, config.backfill_before_switch_on)
+    return plan_asset
 
 
-@dg.asset(key=BILLS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),
-                *_SETTINGS, dg.AssetKey(["plans", "contact_sync"])],
-          description="The day's received purchase orders as AUTHORISED ACCPAY bills, while Auxo's \"Send Purchase "
-                      "Orders to Xero\" was on when the order was received: the supplier's contact, the PO number in "
-                      "Reference, lines to Stock on Hand (stock PO) or Work in Progress (job PO), freight and the 1c "
-                      "rounding adjustment as their own lines, so the bill total is the PO total to the cent. "
-                      "Never twice: Xero allows repeated bill numbers, the ledger does not.")
-def purchase_order_bills(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
-                         warehouse: WarehouseResource, mappings: MappingsResource,
-                         connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, bills.PLAN_ASSET, tables.read_bill_inputs,
-                 bills.plan_purchase_order_bills, config.backfill_before_switch_on)
-
-
-@dg.asset(key=STOCK, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_stock_adjustments", "auxo_parts"), *_SETTINGS],
-          description="One manual journal per stock adjustment and per stocktake line of the day, while Auxo's "
-                      "\"Create Inventory Journals\" was on when it was made: Stock on Hand against Stock "
-                      "Adjustment for its value (increases and decreases).")
-def stock_adjustment_journals(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
-                              warehouse: WarehouseResource, mappings: MappingsResource,
-                              connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, adjustments.PLAN_ASSET, tables.read_adjustment_inputs,
-                 adjustments.plan_stock_adjustment_journals, config.backfill_before_switch_on)
+cogs_journal_set = _plan_asset(
+    COGS, [*_staging("auxo_invoices", "auxo_invoice_lines", "auxo_invoice_credits", "auxo_invoice_credit_lines",
+                     "auxo_parts", "auxo_part_cost_history"), *_SETTINGS],
+    "One COGS manual journal per part line of the day's invoices, for parts from stock or bought "
+    "on the job's purchase order (never for non-stocked parts added directly), while Auxo's "
+    "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
+    "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
+    "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
+    "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.",
+    tables.read_cogs_inputs, cogs.plan_cogs_journals)
+purchase_order_bills = _plan_asset(
+    BILLS, [*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),
+            *_SETTINGS, dg.AssetKey(["plans", "contact_sync"])],
+    "The day's received purchase orders as AUTHORISED ACCPAY bills, while Auxo's \"Send Purchase "
+    "Orders to Xero\" was on when the order was received: the supplier's contact, the PO number in "
+    "Reference, lines to Stock on Hand (stock PO) or Work in Progress (job PO), freight and the 1c "
+    "rounding adjustment as their own lines, so the bill total is the PO total to the cent. "
+    "Never twice: Xero allows repeated bill numbers, the ledger does not.",
+    tables.read_bill_inputs, bills.plan_purchase_order_bills)
+stock_adjustment_journals = _plan_asset(
+    STOCK, [*_staging("auxo_stock_adjustments", "auxo_parts"), *_SETTINGS],
+    "One manual journal per stock adjustment and per stocktake line of the day, while Auxo's "
+    "\"Create Inventory Journals\" was on when it was made: Stock on Hand against Stock "
+    "Adjustment for its value (increases and decreases).",
+    tables.read_adjustment_inputs, adjustments.plan_stock_adjustment_journals)
 
 
 def _differences(con: duckdb.DuckDBPyConnection, mappings: MappingsResource,

@@ -5,8 +5,8 @@ Adjustment — the codes of mappings/accounts.yaml ``inventory.*``, kept in ``re
 
 * ``auxo_movement`` — what Auxo's records say the account must move that day, by the sync's rules,
   computed here in SQL from staging (independently of the Python planners, so each checks the
-  other; only which lines are costed and their stock account are shared, as the
-  :mod:`assets.inventory.supply` macros): COGS of costed part lines at the part's average cost when the invoice was created, their
+  other; only which lines are costed, their stock account and the sync's scope are shared, as the
+  ``recon.*`` macros of :mod:`assets.inventory.supply`): COGS of costed part lines at the part's average cost when the invoice was created, their
   reversals by credits, received purchase order lines (Stock on Hand or WIP), stock adjustments —
   each counted when its setting was on at the document's moment and the sync covers it, or when
   Auxo records it as posted to Xero (a backfill, or an earlier integration). Debits positive.
@@ -53,8 +53,7 @@ cost_history AS (  -- two entries at one instant (two lines of one receipt): the
 starts AS (SELECT connection_id, max(sync_start_date) AS sync_start_date FROM staging.auxo_sync_settings GROUP BY 1),
 invoices AS (
     SELECT i.connection_id, i.id, i.invoice_date, i.created_at,
-           i.status IN ('issued', 'paid') AND coalesce(i.sync_status, 'pending') <> 'not_required'
-           AND (st.sync_start_date IS NULL OR i.invoice_date >= st.sync_start_date)
+           i.status IN ('issued', 'paid') AND recon.in_sync_scope(i.sync_status, i.invoice_date, st.sync_start_date)
            AND coalesce(s.value, false) AS journalled
     FROM staging.auxo_invoices i
     LEFT JOIN starts st ON st.connection_id = i.connection_id
@@ -84,8 +83,7 @@ returned AS (
     JOIN staging.auxo_invoice_credits c ON c.connection_id = cl.connection_id AND c.id = cl.document_id
     LEFT JOIN staging.auxo_parts p ON p.connection_id = cl.connection_id AND p.id = cl.part_id
     LEFT JOIN starts st ON st.connection_id = c.connection_id
-    WHERE cl.kind = 'part' AND c.status = 'issued' AND coalesce(c.sync_status, 'pending') <> 'not_required'
-      AND (st.sync_start_date IS NULL OR c.credit_date >= st.sync_start_date)),
+    WHERE cl.kind = 'part' AND c.status = 'issued' AND recon.in_sync_scope(c.sync_status, c.credit_date, st.sync_start_date)),
 reversals AS (
     SELECT r.connection_id, r.credit_date AS day, f.supply, round(r.quantity * f.unit_cost, 2) AS amount
     FROM returned r
@@ -94,8 +92,7 @@ reversals AS (
     WHERE recon.costed_supply(r.supply) AND f.counted),
 orders AS (
     SELECT o.connection_id, o.id, o.kind, o.received_date,
-           (coalesce(s.value, false) AND coalesce(o.sync_status, 'pending') <> 'not_required'
-            AND (st.sync_start_date IS NULL OR o.received_date >= st.sync_start_date)) OR o.xero_id IS NOT NULL
+           (coalesce(s.value, false) AND recon.in_sync_scope(o.sync_status, o.received_date, st.sync_start_date)) OR o.xero_id IS NOT NULL
            AS counted
     FROM staging.auxo_purchase_orders o
     LEFT JOIN starts st ON st.connection_id = o.connection_id
@@ -111,8 +108,7 @@ adjusted AS (
     FROM staging.auxo_stock_adjustments a
     LEFT JOIN starts st ON st.connection_id = a.connection_id
     ASOF LEFT JOIN journal_switches s ON s.connection_id = a.connection_id AND a.created_at >= s.changed_at
-    WHERE (coalesce(s.value, false) AND coalesce(a.sync_status, 'pending') <> 'not_required'
-           AND (st.sync_start_date IS NULL OR a.adjustment_date >= st.sync_start_date)) OR a.xero_id IS NOT NULL),
+    WHERE (coalesce(s.value, false) AND recon.in_sync_scope(a.sync_status, a.adjustment_date, st.sync_start_date)) OR a.xero_id IS NOT NULL),
 auxo_moves AS (
     SELECT connection_id, invoice_date AS day, 'cogs' AS role, amount FROM costed WHERE counted
     UNION ALL

@@ -18,38 +18,13 @@ generator's workshop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import polars as pl
 
-SCHEMA = "recon"
+from assets.inventory.toggles import IN_SYNC_SCOPE
+from assets.sql_rules import SqlRule, create_rule_macros
+
 SUPPLIES = ("stock", "job_po", "direct")
-
-
-@dataclass(frozen=True)
-class SqlRule:
-    """A rule as one SQL expression over named inputs (``{name}`` in ``body``)."""
-
-    name: str
-    params: tuple[str, ...]
-    body: str
-
-    @property
-    def macro(self) -> str:
-        """``CREATE OR REPLACE MACRO recon.<name>(<params>) AS <body>``."""
-        body = self.body.format(**{param: param for param in self.params})
-        return f"CREATE OR REPLACE MACRO {SCHEMA}.{self.name}({', '.join(self.params)}) AS {body}"
-
-    def expr(self, **columns: str) -> pl.Expr:
-        """The rule over a frame's columns (a param's own name unless ``columns`` maps it), named ``name``."""
-        unknown = set(columns) - set(self.params)
-        if unknown:
-            raise TypeError(f"{self.name} takes {', '.join(self.params)}, not {', '.join(sorted(unknown))}")
-        quoted = {param: '"' + columns.get(param, param) + '"' for param in self.params}
-        return pl.sql_expr(self.body.format(**quoted)).alias(self.name)
-
-
 EFFECTIVE_SUPPLY = SqlRule(
     "effective_supply", ("supply", "purchase_order_id", "stocked"),
     "coalesce({supply}, CASE WHEN {purchase_order_id} IS NOT NULL THEN 'job_po' "
@@ -76,8 +51,10 @@ def stock_account(supply: str, stock_on_hand: str, work_in_progress: str) -> pl.
     return STOCK_ACCOUNT.expr(supply=supply).replace_strict(codes, return_dtype=pl.String)
 
 
+# every rule the recon views call as a macro: the supply rules, and the sync's scope (toggles.py)
+SQL_RULES = (*RULES, IN_SYNC_SCOPE)
+
+
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the rules as ``recon.*`` macros, for the views that read them."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    for rule in RULES:
-        con.execute(rule.macro)
+    create_rule_macros(con, SQL_RULES)

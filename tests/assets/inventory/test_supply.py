@@ -1,4 +1,5 @@
-"""The effective-supply rule: one SQL text, read by polars (the planner) and DuckDB (the recon views).
+"""The effective-supply rule and the sync's scope: one SQL text each, read by polars (the planners) and
+DuckDB (the recon views).
 
 Both engines must give the same answer: on every combination of the rule's inputs, and on the
 generator's ``tiny`` workshop, where the planner's costed lines (``cogs.costed_lines``) are exactly
@@ -20,6 +21,7 @@ from assets.inventory import supply
 from assets.inventory.cogs import costed_lines
 from assets.inventory.inputs import Window
 from assets.inventory.tables import read_cogs_inputs
+from assets.inventory.toggles import SyncSettings, in_scope
 from assets.recon.tables import create_views
 from assets.staging.build import stage
 from assets.staging.xero import XERO_STAGING
@@ -46,6 +48,19 @@ def test_polars_and_duckdb_read_every_case_of_the_rule_alike() -> None:
     assert by_polars.to_dicts() == by_duckdb.to_dicts()
     assert set(by_polars["effective"]) == set(supply.SUPPLIES)
     assert by_polars.filter(pl.col("costed"))["effective"].unique().sort().to_list() == ["job_po", "stock"]
+
+
+def test_polars_and_duckdb_read_the_sync_scope_alike() -> None:
+    cases = pl.DataFrame([{"sync_status": s, "day": d} for s, d in product(
+        [None, "pending", "synced", "not_required"], [date(2025, 12, 31), date(2026, 1, 1), None])],
+        schema={"sync_status": pl.String, "day": pl.Date})
+    con = duckdb.connect()
+    supply.create_macros(con)
+    for start in (date(2026, 1, 1), None):
+        by_polars = cases.select(in_scope("day", "sync_status", SyncSettings.from_rows([], start)))
+        by_duckdb = con.sql("select recon.in_sync_scope(sync_status, day, ?::DATE) as in_sync_scope from cases",
+                            params=[start]).pl()
+        assert by_polars.to_series().to_list() == by_duckdb.to_series().to_list(), start
 
 
 @pytest.fixture(scope="module")

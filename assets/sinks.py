@@ -7,8 +7,9 @@ resource) both stop at the ledger: every write is recorded as ``planned`` for re
 sent.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -144,6 +145,49 @@ def _report_metadata(report: SinkReport, writes: Ledger, run_id: str, budget: ob
     return metadata
 
 
+def _xero_options(con: duckdb.DuckDBPyConnection, client: Any, connection_id: str) -> dict[str, Any]:
+    """Xero's sink also knows the lock dates: as extracted, and (when sending) asked of Xero."""
+    return {"xero": client, "lock_dates": (lambda: lock_dates_from(client.organisation())) if client else None,
+            "extracted_lock_dates": extracted_lock_dates(con, connection_id)}
+
+
+def _auxo_options(con: duckdb.DuckDBPyConnection, client: Any, connection_id: str) -> dict[str, Any]:
+    return {"auxo": client}
+
+
+# target -> (the system's name in messages, its Sink options, whether it sends the write-backs other sinks recorded)
+_TARGETS: dict[str, tuple[str, Callable[..., dict[str, Any]], bool]] = {
+    "xero": ("Xero", _xero_options, False),
+    "auxo": ("Auxo", _auxo_options, True),
+}
+
+
+def write_day(context: dg.AssetExecutionContext, target: str, api: XeroApiResource | AuxoApiResource,
+              warehouse: WarehouseResource, connection: ConnectionResource,
+              sync_mode: SyncModeResource) -> dg.MaterializeResult:
+    """The body of both sinks: the day's plan for ``target`` recorded in the ledger and sent (unless a
+    dry run), and what became of each write."""
+    system, options, sends_writebacks = _TARGETS[target]
+    first, last = window_dates(context)
+    client = None if sync_mode.dry_run else api.client()
+    try:
+        with explained(system), warehouse.connect() as con:
+            plan = load_plan(con, first, last, target=target).unique("idempotency_key", keep="first")
+            plan = plan.filter(pl.col("connection_id") == connection.id())
+            sink = Sink(con, connection_id=connection.id(), run_id=context.run.run_id, dry_run=sync_mode.dry_run,
+                        resend_refused=sync_mode.resend_refused, progress=context.log.info,
+                        **options(con, client, connection.id()))
+            pending = sink.ledger.pending_writebacks() if sends_writebacks else []
+            report = sink.run(plan, pending_keys=pending)
+            budget = client.budget if client is not None and target == "xero" else None
+            metadata = _report_metadata(report, sink.ledger, context.run.run_id, budget,
+                                        [*plan["idempotency_key"].to_list(), *pending])
+    finally:
+        if client is not None:
+            client.close()
+    return dg.MaterializeResult(metadata=metadata)
+
+
 def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     """The two sink assets, downstream of every plan asset."""
 
@@ -155,24 +199,7 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
                           "that every mapped account is active in Xero, and does not run when it fails.")
     def xero_writes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, xero: XeroApiResource,
                     connection: ConnectionResource, sync_mode: SyncModeResource) -> dg.MaterializeResult:
-        first, last = window_dates(context)
-        client = None if sync_mode.dry_run else xero.client()
-        try:
-            with explained("Xero"), warehouse.connect() as con:
-                plan = load_plan(con, first, last, target="xero").unique("idempotency_key", keep="first")
-                plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, connection_id=connection.id(), xero=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
-                            resend_refused=sync_mode.resend_refused,
-                            lock_dates=(lambda: lock_dates_from(client.organisation())) if client else None,
-                            extracted_lock_dates=extracted_lock_dates(con, connection.id()),
-                            progress=context.log.info)
-                report = sink.run(plan)
-                metadata = _report_metadata(report, sink.ledger, context.run.run_id, client.budget if client else None,
-                                            plan["idempotency_key"].to_list())
-        finally:
-            if client is not None:
-                client.close()
-        return dg.MaterializeResult(metadata=metadata)
+        return write_day(context, "xero", xero, warehouse, connection, sync_mode)
 
     @dg.asset(key=AUXO_WRITES, deps=[XERO_WRITES, *plan_keys], partitions_def=daily_partitions,
               backfill_policy=single_run, pool=WRITER_POOL, group_name="sync", kinds={"auxo"},
@@ -181,21 +208,6 @@ def build_sink_assets(plan_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
                           "or the error of everything the Xero sink wrote.")
     def auxo_writes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, auxo: AuxoApiResource,
                     connection: ConnectionResource, sync_mode: SyncModeResource) -> dg.MaterializeResult:
-        first, last = window_dates(context)
-        client = None if sync_mode.dry_run else auxo.client()
-        try:
-            with explained("Auxo"), warehouse.connect() as con:
-                plan = load_plan(con, first, last, target="auxo").unique("idempotency_key", keep="first")
-                plan = plan.filter(pl.col("connection_id") == connection.id())
-                sink = Sink(con, connection_id=connection.id(), auxo=client, run_id=context.run.run_id, dry_run=sync_mode.dry_run,
-                            resend_refused=sync_mode.resend_refused, progress=context.log.info)
-                pending = sink.ledger.pending_writebacks()
-                report = sink.run(plan, pending_keys=pending)
-                metadata = _report_metadata(report, sink.ledger, context.run.run_id, None,
-                                            [*plan["idempotency_key"].to_list(), *pending])
-        finally:
-            if client is not None:
-                client.close()
-        return dg.MaterializeResult(metadata=metadata)
+        return write_day(context, "auxo", auxo, warehouse, connection, sync_mode)
 
     return [xero_writes, auxo_writes]

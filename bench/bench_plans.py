@@ -60,7 +60,8 @@ def run_plan(name: str, con: Any, connection_id: str, first: date, last: date) -
     from assets.inventory import tables as inventory_tables
     from assets.inventory.inputs import Window as InventoryWindow
     from assets.invoices import credits, invoices, payments, xero_changes
-    from assets.invoices.books import Window, load_books
+    from assets.invoices.books import Window
+    from assets.invoices.tables import load_books
     from mappings import load_mappings
     from pipelines.sync.plan import plan_frame
 

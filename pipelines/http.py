@@ -1,4 +1,4 @@
-"""What both API clients share: failure classes and the retry policy.
+"""What both API clients share: failure classes, the retry policy, closing the connection.
 
 Retryable: connection errors, timeouts, lost responses, 5xx and a 429 for a per-minute limit —
 retried with exponential backoff (jittered), or after ``Retry-After`` when the server says how
@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import tenacity
@@ -133,3 +133,18 @@ def transport_error(exc: httpx.TransportError, what: str) -> RetryableApiError:
     """A network failure as a retryable error with a message a person understands."""
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "lost the connection"
     return RetryableApiError(f"{what}: the request {kind} ({type(exc).__name__}: {exc})")
+
+
+class ClosingClient:
+    """An API client over one ``httpx.Client`` (``self._http``), closed by ``close()`` or by ``with``."""
+
+    _http: httpx.Client
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,19 +1,19 @@
 """The contact plans: match, then create / link / keep in step. Not partitioned: contacts are not
 dated, and every day's sink sends their writes."""
 
+import dataclasses
+
 import dagster as dg
-import pandera.errors
+import duckdb
 import polars as pl
 
 from assets.contacts import tables
 from assets.contacts.matching import MatchResult, match_contacts
 from assets.contacts.models import ContactChangeModel, ContactMatchModel, ContactReviewModel
-from assets.contacts.sync_plan import plan_contact_sync
+from assets.contacts.sync_plan import SyncInputs, SyncPlan, plan_contact_sync
 from assets.metadata import markdown_table
-from assets.plans import WRITER_POOL, plan_metadata
+from assets.plans import WRITER_POOL, materialize_plan, store_writes, within_contract
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
-from pipelines.sync.plan import plan_frame
-from pipelines.sync.store import store_plan
 
 MATCHES = dg.AssetKey(["plans", "contact_matches"])
 SYNC = dg.AssetKey(["plans", "contact_sync"])
@@ -27,13 +27,16 @@ _staging_sync = [*_staging, *[dg.AssetKey(["staging", name]) for name in (
     dg.AssetKey(["raw", "xero", "contacts"])]
 
 
+BROKEN = "the contact plan breaks its own contract"
+
+
 def _validated(model: type, frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    try:
-        return model.validate(frame, lazy=True)  # type: ignore[attr-defined]
-    except pandera.errors.SchemaErrors as exc:
-        raise dg.Failure(description=f"{table}: the contact plan breaks its own contract; nothing was stored. "
-                                     "The failure cases below say which rows.",
-                         metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
+    return within_contract(table, BROKEN, lambda: model.validate(frame, lazy=True))  # type: ignore[attr-defined]
+
+
+def _validated_matches(result: MatchResult) -> MatchResult:
+    return MatchResult(matches=_validated(ContactMatchModel, result.matches, "plans.contact_matches"),
+                       review=_validated(ContactReviewModel, result.review, "plans.contact_review"))
 
 
 def _match_metadata(result: MatchResult) -> dict[str, object]:
@@ -58,12 +61,14 @@ def _match_metadata(result: MatchResult) -> dict[str, object]:
                       "created automatically. Decisions in plans.contact_matches.")
 def contact_matches(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.MaterializeResult:
     connection_id = connection.id()
-    with warehouse.connect() as con:
-        result = match_contacts(*tables.read_match_inputs(con, connection_id))
-        matches = _validated(ContactMatchModel, result.matches, "plans.contact_matches")
-        review = _validated(ContactReviewModel, result.review, "plans.contact_review")
-        tables.write_matches(con, connection_id, matches, review)
-    return dg.MaterializeResult(metadata=_match_metadata(result))
+
+    def store(con: duckdb.DuckDBPyConnection, result: MatchResult) -> dict[str, object]:
+        tables.write_matches(con, connection_id, result.matches, result.review)
+        return _match_metadata(result)
+
+    return materialize_plan(warehouse, MATCHES.path[-1], broken=BROKEN,
+                            read=lambda con: tables.read_match_inputs(con, connection_id),
+                            plan=lambda inputs: match_contacts(*inputs), validate=_validated_matches, store=store)
 
 
 @dg.asset(key=SYNC, deps=[MATCHES, *_staging_sync], pool=WRITER_POOL, group_name="contacts",
@@ -77,23 +82,31 @@ def contact_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                  mappings: MappingsResource) -> dg.MaterializeResult:
     connection_id = connection.id()
     settings = mappings.load()
-    with warehouse.connect() as con:
-        plan = plan_contact_sync(connection_id, tables.read_sync_inputs(con, connection_id),
-                                 settings.fields.contact_fields, create_in_xero=settings.sync.contacts.create_in_xero,
+
+    def plan(inputs: SyncInputs) -> SyncPlan:
+        return plan_contact_sync(connection_id, inputs, settings.fields.contact_fields,
+                                 create_in_xero=settings.sync.contacts.create_in_xero,
                                  pull_from_xero=settings.sync.contacts.pull_edits_from_xero)
-        changes = _validated(ContactChangeModel, plan.changes, "plans.contact_changes")
-        frame = plan_frame(plan.writes)
-        store_plan(con, SYNC_PLAN_NAME, frame, connection_id=connection_id)
-        new_decisions = tables.write_sync_state(con, connection_id, changes, plan.baseline, context.run.run_id)
-    not_synced = plan.pairs.filter(pl.col("sync_note").is_not_null())
-    return dg.MaterializeResult(metadata={
-        **plan_metadata(frame, SYNC_PLAN_NAME),
-        "field_changes": changes.height,
-        "decisions_recorded": new_decisions,
-        "changes": markdown_table(changes.select("kind", "auxo_id", "field", "auxo_value", "xero_value", "direction",
-                                                 "rule")),
-        "linked_not_synced": markdown_table(not_synced.select("kind", "auxo_id", "xero_contact_id", "sync_note")),
-    })
+
+    def validate(plan: SyncPlan) -> SyncPlan:
+        return dataclasses.replace(plan, changes=_validated(ContactChangeModel, plan.changes, "plans.contact_changes"))
+
+    def store(con: duckdb.DuckDBPyConnection, plan: SyncPlan) -> dict[str, object]:
+        metadata = store_writes(con, SYNC_PLAN_NAME, plan.writes, connection_id)  # undated: every day's sink sends it
+        new_decisions = tables.write_sync_state(con, connection_id, plan.changes, plan.baseline, context.run.run_id)
+        not_synced = plan.pairs.filter(pl.col("sync_note").is_not_null())
+        return {
+            **metadata,
+            "field_changes": plan.changes.height,
+            "decisions_recorded": new_decisions,
+            "changes": markdown_table(plan.changes.select("kind", "auxo_id", "field", "auxo_value", "xero_value",
+                                                          "direction", "rule")),
+            "linked_not_synced": markdown_table(not_synced.select("kind", "auxo_id", "xero_contact_id", "sync_note")),
+        }
+
+    return materialize_plan(warehouse, SYNC_PLAN_NAME, broken=BROKEN,
+                            read=lambda con: tables.read_sync_inputs(con, connection_id), plan=plan,
+                            validate=validate, store=store)
 
 
 @dg.asset_check(asset=MATCHES, name=LINKED_TWICE_CHECK, blocking=False, pool=WRITER_POOL,

@@ -6,20 +6,18 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-import pandera.errors
 import polars as pl
 
+from assets.findings import store_findings
 from assets.inventory import adjustments, bills, cogs, recon, tables
 from assets.inventory.inputs import Window
 from assets.inventory.journals import InventoryPlan
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
-from assets.plans import WRITER_POOL, plan_metadata
+from assets.plans import WRITER_POOL, materialize_plan, store_writes
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
 from pipelines import warehouse as warehouse_helpers
 from pipelines.sync.ledger import Ledger
-from pipelines.sync.plan import plan_frame
-from pipelines.sync.store import store_plan
 
 COGS = dg.AssetKey(["plans", cogs.PLAN_ASSET])
 BILLS = dg.AssetKey(["plans", bills.PLAN_ASSET])
@@ -43,78 +41,82 @@ class InventoryPlanConfig(dg.Config):
     backfill of history; the nightly run never does it)."""
 
 
-def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource,
-          connection: ConnectionResource, name: str,
-          read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
-          planner: Callable[..., InventoryPlan], backfill: bool) -> dg.MaterializeResult:
-    first, last = window_dates(context)
-    window = Window(first, last)
-    settings = mappings.load()
-    with warehouse.connect() as con:
-        inputs = read(con, connection.id(), window)
-        try:
-            plan = planner(inputs, settings, window, backfill=backfill)
-        except pandera.errors.SchemaErrors as exc:
-            raise dg.Failure(description=f"plans/{name}: the plan breaks its own contract (a journal that does "
-                                         "not balance, a bill that misses its PO total, a journal twice...); "
-                                         "nothing was stored. The failure cases below say which rows.",
-                             metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
-        frame = plan_frame(plan.writes)
-        store_plan(con, name, frame, first, last, connection_id=connection.id())
-        findings = tables.store_findings(con, name, plan.findings, first, last)
-    return dg.MaterializeResult(metadata={
-        **plan_metadata(frame, name),
-        "backfill_before_switch_on": backfill,
-        "not_planned": len(plan.findings),
-        "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
-        "exceptions_sql": dg.MetadataValue.md(
-            f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' order by business_date;\n```"),
-    })
+BROKEN = ("the plan breaks its own contract (a journal that does not balance, a bill that misses its PO total, "
+          "a journal twice...)")
 
 
-@dg.asset(key=COGS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_invoices", "auxo_invoice_lines", "auxo_invoice_credits", "auxo_invoice_credit_lines",
-                          "auxo_parts", "auxo_part_cost_history"), *_SETTINGS],
-          description="One COGS manual journal per part line of the day's invoices, for parts from stock or bought "
-                      "on the job's purchase order (never for non-stocked parts added directly), while Auxo's "
-                      "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
-                      "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
-                      "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
-                      "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.")
-def cogs_journal_set(context: dg.AssetExecutionContext, config: InventoryPlanConfig, warehouse: WarehouseResource,
-                     mappings: MappingsResource, connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, cogs.PLAN_ASSET, tables.read_cogs_inputs,
-                 cogs.plan_cogs_journals, config.backfill_before_switch_on)
+def _plan_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str,
+                read: Callable[[duckdb.DuckDBPyConnection, str, Window], Any],
+                planner: Callable[..., InventoryPlan]) -> dg.AssetsDefinition:
+    """A daily inventory plan asset: ``read`` the window's inputs, plan, store the writes and the findings."""
+    name = key.path[-1]
+
+    @dg.asset(key=key, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
+              group_name="inventory", kinds={"polars", "duckdb"}, deps=deps, description=description)
+    def plan_asset(context: dg.AssetExecutionContext, config: InventoryPlanConfig, warehouse: WarehouseResource,
+                   mappings: MappingsResource, connection: ConnectionResource) -> dg.MaterializeResult:
+        first, last = window_dates(context)
+        window = Window(first, last)
+        settings = mappings.load()
+        backfill = config.backfill_before_switch_on
+
+        def store(con: duckdb.DuckDBPyConnection, plan: InventoryPlan) -> dict[str, object]:
+            metadata = store_writes(con, name, plan.writes, connection.id(), first, last)
+            findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last,
+                                      connection_id=connection.id())
+            return {
+                **metadata,
+                "backfill_before_switch_on": backfill,
+                "not_planned": len(plan.findings),
+                "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
+                "exceptions_sql": dg.MetadataValue.md(
+                    f"```sql\nselect * from {tables.EXCEPTIONS_TABLE} where plan_asset = '{name}' "
+                    "order by business_date;\n```"),
+            }
+
+        return materialize_plan(warehouse, name, broken=BROKEN, read=lambda con: read(con, connection.id(), window),
+                                plan=lambda inputs: planner(inputs, settings, window, backfill=backfill), store=store)
+
+    return plan_asset
 
 
-@dg.asset(key=BILLS, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),
-                *_SETTINGS, dg.AssetKey(["plans", "contact_sync"])],
-          description="The day's received purchase orders as AUTHORISED ACCPAY bills, while Auxo's \"Send Purchase "
-                      "Orders to Xero\" was on when the order was received: the supplier's contact, the PO number in "
-                      "Reference, lines to Stock on Hand (stock PO) or Work in Progress (job PO), freight and the 1c "
-                      "rounding adjustment as their own lines, so the bill total is the PO total to the cent. "
-                      "Never twice: Xero allows repeated bill numbers, the ledger does not.")
-def purchase_order_bills(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
-                         warehouse: WarehouseResource, mappings: MappingsResource,
-                         connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, bills.PLAN_ASSET, tables.read_bill_inputs,
-                 bills.plan_purchase_order_bills, config.backfill_before_switch_on)
+cogs_journal_set = _plan_asset(
+    COGS, [*_staging("auxo_invoices", "auxo_invoice_lines", "auxo_invoice_credits", "auxo_invoice_credit_lines",
+                     "auxo_parts", "auxo_part_cost_history"), *_SETTINGS],
+    "One COGS manual journal per part line of the day's invoices, for parts from stock or bought "
+    "on the job's purchase order (never for non-stocked parts added directly), while Auxo's "
+    "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
+    "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
+    "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
+    "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.",
+    tables.read_cogs_inputs, cogs.plan_cogs_journals)
+purchase_order_bills = _plan_asset(
+    BILLS, [*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),
+            *_SETTINGS, dg.AssetKey(["plans", "contact_sync"])],
+    "The day's received purchase orders as AUTHORISED ACCPAY bills, while Auxo's \"Send Purchase "
+    "Orders to Xero\" was on when the order was received: the supplier's contact, the PO number in "
+    "Reference, lines to Stock on Hand (stock PO) or Work in Progress (job PO), freight and the 1c "
+    "rounding adjustment as their own lines, so the bill total is the PO total to the cent. "
+    "Never twice: Xero allows repeated bill numbers, the ledger does not.",
+    tables.read_bill_inputs, bills.plan_purchase_order_bills)
+stock_adjustment_journals = _plan_asset(
+    STOCK, [*_staging("auxo_stock_adjustments", "auxo_parts"), *_SETTINGS],
+    "One manual journal per stock adjustment and per stocktake line of the day, while Auxo's "
+    "\"Create Inventory Journals\" was on when it was made: Stock on Hand against Stock "
+    "Adjustment for its value (increases and decreases).",
+    tables.read_adjustment_inputs, adjustments.plan_stock_adjustment_journals)
 
 
-@dg.asset(key=STOCK, partitions_def=daily_partitions, backfill_policy=single_run, pool=WRITER_POOL,
-          group_name="inventory", kinds={"polars", "duckdb"},
-          deps=[*_staging("auxo_stock_adjustments", "auxo_parts"), *_SETTINGS],
-          description="One manual journal per stock adjustment and per stocktake line of the day, while Auxo's "
-                      "\"Create Inventory Journals\" was on when it was made: Stock on Hand against Stock "
-                      "Adjustment for its value (increases and decreases).")
-def stock_adjustment_journals(context: dg.AssetExecutionContext, config: InventoryPlanConfig,
-                              warehouse: WarehouseResource, mappings: MappingsResource,
-                              connection: ConnectionResource) -> dg.MaterializeResult:
-    return _plan(context, warehouse, mappings, connection, adjustments.PLAN_ASSET, tables.read_adjustment_inputs,
-                 adjustments.plan_stock_adjustment_journals, config.backfill_before_switch_on)
+def _differences(con: duckdb.DuckDBPyConnection, mappings: MappingsResource,
+                 connection: ConnectionResource) -> pl.DataFrame:
+    """The view (re)created from the mappings, and the days and accounts where Xero and Auxo differ."""
+    recon.create_inventory_recon_views(con, mappings.load())
+    return recon.differences(con, connection.id())
+
+
+def _difference_rows(differing: pl.DataFrame) -> object:
+    return markdown_table(differing.select("day", "account_code", "account_role", "auxo_movement", "xero_movement",
+                                           "difference"))
 
 
 @dg.asset(key=RECON, pool=WRITER_POOL, group_name="recon", kinds={"duckdb"},
@@ -125,12 +127,10 @@ def stock_adjustment_journals(context: dg.AssetExecutionContext, config: Invento
 def inventory_movements_by_day(warehouse: WarehouseResource, mappings: MappingsResource,
                                connection: ConnectionResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        recon.create_inventory_recon_views(con, mappings.load())
-        differing = recon.differences(con, connection.id())
+        differing = _differences(con, mappings, connection)
     return dg.MaterializeResult(metadata={
         "view": recon.VIEW, "days_accounts_differing": differing.height,
-        "differences": markdown_table(differing.select("day", "account_code", "account_role", "auxo_movement",
-                                                       "xero_movement", "difference")),
+        "differences": _difference_rows(differing),
         "sql": dg.MetadataValue.md(f"```sql\nselect * from {recon.VIEW} where difference <> 0 order by day;\n```")})
 
 
@@ -152,16 +152,14 @@ def in_flight_days(con: duckdb.DuckDBPyConnection, connection_id: str) -> set[da
 def inventory_movements_tie_out(warehouse: WarehouseResource, mappings: MappingsResource,
                                 connection: ConnectionResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        recon.create_inventory_recon_views(con, mappings.load())
-        differing = recon.differences(con, connection.id())
+        differing = _differences(con, mappings, connection)
         waiting = in_flight_days(con, connection.id())
     drift = differing.filter(~pl.col("day").is_in(sorted(waiting)))
     return dg.AssetCheckResult(
         check_name=TIE_OUT_CHECK, passed=drift.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
         metadata={"days_accounts_differing": drift.height, "days_awaiting_extraction": len(waiting),
                   "total_difference": str(drift["difference"].sum()) if drift.height else "0.00",
-                  "drift": markdown_table(drift.select("day", "account_code", "account_role", "auxo_movement",
-                                                       "xero_movement", "difference"))})
+                  "drift": _difference_rows(drift)})
 
 
 ASSETS: list[dg.AssetsDefinition] = [cogs_journal_set, purchase_order_bills, stock_adjustment_journals,

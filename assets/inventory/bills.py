@@ -23,9 +23,10 @@ from typing import Any
 import polars as pl
 
 from assets.contacts.links import contact_ref
+from assets.findings import findings_from
 from assets.inventory.amounts import cents, extend_cents, money, tax_cents
 from assets.inventory.inputs import BillInputs, Window
-from assets.inventory.journals import FINDING_SCHEMA, InventoryPlan, findings_from
+from assets.inventory.journals import FINDING_SCHEMA, InventoryPlan
 from assets.inventory.models import BillLines, PurchaseOrderBills
 from assets.inventory.toggles import SEND_PURCHASE_ORDERS, covered, in_scope
 from mappings import Mappings

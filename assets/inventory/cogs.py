@@ -5,8 +5,9 @@ This is where Auxo differs from every peer: each journal reconciles back to one 
 * **Which lines** — part lines of issued (or paid) invoices the sync covers (not ``not_required``,
   dated on or after the sync start date) whose part came from stock (``supply: stock``) or was bought
   on a purchase order linked to the job (``job_po``). A non-stocked part added straight to the job
-  (``direct``) never gets one. An older line without ``supply`` counts as ``stock`` when the part is
-  stocked, ``job_po`` when it names a purchase order, else ``direct``.
+  (``direct``) never gets one. An older line without ``supply`` counts as ``job_po`` when it names a
+  purchase order, ``stock`` when the part is stocked, else ``direct`` (:mod:`assets.inventory.supply`,
+  the one definition the recon views share).
 * **Only while the setting was on** — "Create Inventory Journals" in force when the invoice was
   created (:mod:`assets.inventory.toggles`); a backfill widens it (see there).
 * **Amount** — ``round_half_up(quantity × average cost at the invoice's created_at, 2)``
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from assets.findings import findings_from
 from assets.inventory.amounts import extend_cents, money
 from assets.inventory.cost_at import cost_at
 from assets.inventory.inputs import CogsInputs, Window
@@ -37,9 +39,10 @@ from assets.inventory.journals import (
     FINDING_SCHEMA,
     JOURNAL_SCHEMA,
     InventoryPlan,
-    findings_from,
     plan_journals,
 )
+from assets.inventory.supply import costed as costed_supply
+from assets.inventory.supply import effective_supply, stock_account
 from assets.inventory.toggles import CREATE_INVENTORY_JOURNALS, covered, in_scope
 from mappings import Mappings
 from pipelines.sync.refs import cogs_ref, credit_note_ref, invoice_ref
@@ -47,21 +50,12 @@ from pipelines.sync.refs import cogs_reversal_ref as reversal_ref
 
 PLAN_ASSET = "cogs_journal_set"
 LIVE_INVOICE = ("issued", "paid")
-COSTED = ("stock", "job_po")
 DESCRIPTION_CHARS = 80
 
 
 def quantity_text(column: str) -> pl.Expr:
     """``2.5000`` → ``2.5``, ``10.0000`` → ``10``."""
     return pl.col(column).cast(pl.String).str.strip_chars_end("0").str.strip_chars_end(".")
-
-
-def effective_supply() -> pl.Expr:
-    """The line's ``supply``; for older lines without it, from the part and the purchase order."""
-    return pl.coalesce(
-        pl.col("supply"),
-        pl.when(pl.col("purchase_order_id").is_not_null()).then(pl.lit("job_po"))
-        .when(pl.col("stocked").fill_null(False)).then(pl.lit("stock")).otherwise(pl.lit("direct")))
 
 
 def _part_text() -> pl.Expr:
@@ -91,7 +85,7 @@ def costed_lines(inputs: CogsInputs, *, backfill: bool = False) -> pl.DataFrame:
         ref=pl.lit(cogs_ref("")) + pl.col("line_id"),
     ).with_columns(
         in_xero=pl.col("xero_cogs_journal_id").is_not_null() | pl.col("ref").is_in(known),
-        eligible=(pl.col("supply").is_in(COSTED) & pl.col("invoice_status").is_in(LIVE_INVOICE)
+        eligible=(costed_supply() & pl.col("invoice_status").is_in(LIVE_INVOICE)
                   & in_scope("invoice_date", "invoice_sync_status", inputs.settings) & pl.col("journals_on")),
     )
 
@@ -111,8 +105,7 @@ def _cogs_journals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
         document_id="document_id", document_number="invoice_number", business_date="invoice_date",
         narration=pl.lit("COGS for invoice ") + pl.col("invoice_number"), supply="supply",
         amount=money(pl.col("amount_cents")), debit_account=pl.lit(accounts.cogs),
-        credit_account=pl.when(pl.col("supply") == "job_po").then(pl.lit(accounts.work_in_progress))
-        .otherwise(pl.lit(accounts.stock_on_hand)),
+        credit_account=stock_account("supply", accounts.stock_on_hand, accounts.work_in_progress),
         description=pl.concat_str([pl.col("invoice_number"), pl.lit(" line "), pl.col("line_id"), pl.lit(": "),
                                    quantity_text("quantity"), pl.lit(" × "), _part_text(), pl.lit(" @ "),
                                    pl.col("unit_cost").cast(pl.String)]),
@@ -137,8 +130,8 @@ def _reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
                 .join(credits, on="document_id", how="inner")
                 .join(parts, on="part_id", how="left")
                 .with_columns(supply=effective_supply())
-                .filter(pl.col("supply").is_in(COSTED)))
-    originals = (costed.filter(pl.col("supply").is_in(COSTED)).sort("document_id", "line_no")
+                .filter(costed_supply()))
+    originals = (costed.filter(costed_supply()).sort("document_id", "line_no")
                  .unique(["document_id", "part_id"], keep="first", maintain_order=True)
                  .select(invoice_id="document_id", part_id="part_id", invoice_number="invoice_number",
                          original_line_id="line_id", original_supply="supply", original_cost="unit_cost",
@@ -162,8 +155,7 @@ def _reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
         document_id="document_id", document_number="credit_number", business_date="credit_date",
         narration=pl.lit("COGS reversal for credit ") + pl.col("credit_number"), supply="original_supply",
         amount=money(pl.col("amount_cents")),
-        debit_account=pl.when(pl.col("original_supply") == "job_po").then(pl.lit(accounts.work_in_progress))
-        .otherwise(pl.lit(accounts.stock_on_hand)),
+        debit_account=stock_account("original_supply", accounts.stock_on_hand, accounts.work_in_progress),
         credit_account=pl.lit(accounts.cogs),
         description=pl.concat_str([pl.col("credit_number"), pl.lit(" line "), pl.col("line_id"), pl.lit(": returned "),
                                    quantity_text("quantity"), pl.lit(" × "), _part_text(), pl.lit(" @ "),

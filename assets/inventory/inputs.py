@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import polars as pl
@@ -17,6 +16,7 @@ import polars as pl
 from assets.inventory.amounts import Money
 from assets.inventory.cost_at import HISTORY_SCHEMA as COST_HISTORY_SCHEMA
 from assets.inventory.toggles import SyncSettings
+from assets.window import Window  # noqa: F401 - the planners take their days from here
 
 Quantity = pl.Decimal(18, 4)
 Timestamp = pl.Datetime("us", "UTC")
@@ -53,17 +53,6 @@ def typed(rows: Iterable[Mapping[str, Any]] | pl.DataFrame, schema: Mapping[str,
         return rows.with_columns(missing).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
     data = [{name: row.get(name) for name in schema} for row in rows]
     return pl.DataFrame(data, schema=dict(schema), strict=False)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The business days a run plans, ``[first, last]``."""
-
-    first: date
-    last: date
-
-    def expr(self, column: str) -> pl.Expr:
-        return pl.col(column).is_between(self.first, self.last)
 
 
 @dataclass(frozen=True)

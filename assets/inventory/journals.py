@@ -11,11 +11,12 @@ journal in Xero can trace it back to one Auxo record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import polars as pl
 
+from assets.findings import FINDING_SCHEMA as ANY_FINDING
+from assets.findings import Finding
 from assets.inventory.models import InventoryJournals, JournalLines, Money
 from mappings import Mappings
 from pipelines.sync.plan import PlannedWrite
@@ -34,25 +35,8 @@ JOURNAL_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A document the plan deliberately did not write, or must tell a person about."""
-
-    connection_id: str
-    business_date: date | None
-    reason: str
-    document: str
-    auxo_id: str | None
-    detail: str
-
-
-FINDING_SCHEMA = {"connection_id": pl.String, "business_date": pl.Date, "reason": pl.String, "document": pl.String,
-                  "auxo_id": pl.String, "detail": pl.String}
-
-
-def findings_from(frame: pl.DataFrame) -> list[Finding]:
-    """Findings from a frame with the :data:`FINDING_SCHEMA` columns."""
-    return [Finding(**row) for row in frame.select(list(FINDING_SCHEMA)).iter_rows(named=True)]
+# inventory findings name no Xero document: plans.inventory_exceptions keeps no xero_id
+FINDING_SCHEMA = {column: dtype for column, dtype in ANY_FINDING.items() if column != "xero_id"}
 
 
 @dataclass

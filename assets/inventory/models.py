@@ -11,10 +11,11 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from assets.inventory.supply import costed
+
 Money = pl.Decimal(18, 2)
 Quantity = pl.Decimal(18, 4)
 JOURNAL_KINDS = ["cogs", "cogs_reversal", "stock_adjustment"]
-COSTED_SUPPLIES = ["stock", "job_po"]  # a part from the shelf or bought on the job's PO; never "direct"
 
 
 class InventoryJournals(pa.DataFrameModel):
@@ -42,7 +43,7 @@ class InventoryJournals(pa.DataFrameModel):
                               "part added directly never gets one)")
     def costed_parts_only(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("kind") == "stock_adjustment")
-                                     | pl.col("supply").is_in(COSTED_SUPPLIES).fill_null(False))
+                                     | costed("supply").fill_null(False))
 
     @pa.dataframe_check(error="the debit and credit account are the same")
     def two_accounts(cls, data) -> pl.LazyFrame:

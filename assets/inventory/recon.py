@@ -5,7 +5,8 @@ Adjustment — the codes of mappings/accounts.yaml ``inventory.*``, kept in ``re
 
 * ``auxo_movement`` — what Auxo's records say the account must move that day, by the sync's rules,
   computed here in SQL from staging (independently of the Python planners, so each checks the
-  other): COGS of costed part lines at the part's average cost when the invoice was created, their
+  other; only which lines are costed, their stock account and the sync's scope are shared, as the
+  ``recon.*`` macros of :mod:`assets.inventory.supply`): COGS of costed part lines at the part's average cost when the invoice was created, their
   reversals by credits, received purchase order lines (Stock on Hand or WIP), stock adjustments —
   each counted when its setting was on at the document's moment and the sync covers it, or when
   Auxo records it as posted to Xero (a backfill, or an earlier integration). Debits positive.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from assets.inventory import supply
 from mappings import Mappings
 from pipelines import warehouse
 
@@ -51,23 +53,21 @@ cost_history AS (  -- two entries at one instant (two lines of one receipt): the
 starts AS (SELECT connection_id, max(sync_start_date) AS sync_start_date FROM staging.auxo_sync_settings GROUP BY 1),
 invoices AS (
     SELECT i.connection_id, i.id, i.invoice_date, i.created_at,
-           i.status IN ('issued', 'paid') AND coalesce(i.sync_status, 'pending') <> 'not_required'
-           AND (st.sync_start_date IS NULL OR i.invoice_date >= st.sync_start_date)
+           i.status IN ('issued', 'paid') AND recon.in_sync_scope(i.sync_status, i.invoice_date, st.sync_start_date)
            AND coalesce(s.value, false) AS journalled
     FROM staging.auxo_invoices i
     LEFT JOIN starts st ON st.connection_id = i.connection_id
     ASOF LEFT JOIN journal_switches s ON s.connection_id = i.connection_id AND i.created_at >= s.changed_at),
 part_lines AS (
     SELECT l.connection_id, l.document_id, l.line_id, l.line_no, l.part_id, l.quantity, l.xero_cogs_journal_id,
-           coalesce(l.supply, CASE WHEN l.purchase_order_id IS NOT NULL THEN 'job_po'
-                                   WHEN coalesce(p.stocked, false) THEN 'stock' ELSE 'direct' END) AS supply
+           recon.effective_supply(l.supply, l.purchase_order_id, p.stocked) AS supply
     FROM staging.auxo_invoice_lines l
     LEFT JOIN staging.auxo_parts p ON p.connection_id = l.connection_id AND p.id = l.part_id
     WHERE l.kind = 'part'),
 costed_lines AS (
     SELECT pl.*, i.invoice_date, i.created_at, i.journalled OR pl.xero_cogs_journal_id IS NOT NULL AS counted
     FROM part_lines pl JOIN invoices i ON i.connection_id = pl.connection_id AND i.id = pl.document_id
-    WHERE pl.supply IN ('stock', 'job_po')),
+    WHERE recon.costed_supply(pl.supply)),
 costed AS (
     SELECT c.*, h.average_cost AS unit_cost, round(c.quantity * h.average_cost, 2) AS amount
     FROM costed_lines c
@@ -78,24 +78,21 @@ first_costed AS (
     QUALIFY row_number() OVER (PARTITION BY connection_id, document_id, part_id ORDER BY line_no, line_id) = 1),
 returned AS (
     SELECT cl.connection_id, c.credit_date, c.invoice_id, cl.part_id, cl.quantity,
-           coalesce(cl.supply, CASE WHEN cl.purchase_order_id IS NOT NULL THEN 'job_po'
-                                    WHEN coalesce(p.stocked, false) THEN 'stock' ELSE 'direct' END) AS supply
+           recon.effective_supply(cl.supply, cl.purchase_order_id, p.stocked) AS supply
     FROM staging.auxo_invoice_credit_lines cl
     JOIN staging.auxo_invoice_credits c ON c.connection_id = cl.connection_id AND c.id = cl.document_id
     LEFT JOIN staging.auxo_parts p ON p.connection_id = cl.connection_id AND p.id = cl.part_id
     LEFT JOIN starts st ON st.connection_id = c.connection_id
-    WHERE cl.kind = 'part' AND c.status = 'issued' AND coalesce(c.sync_status, 'pending') <> 'not_required'
-      AND (st.sync_start_date IS NULL OR c.credit_date >= st.sync_start_date)),
+    WHERE cl.kind = 'part' AND c.status = 'issued' AND recon.in_sync_scope(c.sync_status, c.credit_date, st.sync_start_date)),
 reversals AS (
     SELECT r.connection_id, r.credit_date AS day, f.supply, round(r.quantity * f.unit_cost, 2) AS amount
     FROM returned r
     JOIN first_costed f ON f.connection_id = r.connection_id AND f.document_id = r.invoice_id
                        AND f.part_id = r.part_id
-    WHERE r.supply IN ('stock', 'job_po') AND f.counted),
+    WHERE recon.costed_supply(r.supply) AND f.counted),
 orders AS (
     SELECT o.connection_id, o.id, o.kind, o.received_date,
-           (coalesce(s.value, false) AND coalesce(o.sync_status, 'pending') <> 'not_required'
-            AND (st.sync_start_date IS NULL OR o.received_date >= st.sync_start_date)) OR o.xero_id IS NOT NULL
+           (coalesce(s.value, false) AND recon.in_sync_scope(o.sync_status, o.received_date, st.sync_start_date)) OR o.xero_id IS NOT NULL
            AS counted
     FROM staging.auxo_purchase_orders o
     LEFT JOIN starts st ON st.connection_id = o.connection_id
@@ -111,15 +108,14 @@ adjusted AS (
     FROM staging.auxo_stock_adjustments a
     LEFT JOIN starts st ON st.connection_id = a.connection_id
     ASOF LEFT JOIN journal_switches s ON s.connection_id = a.connection_id AND a.created_at >= s.changed_at
-    WHERE (coalesce(s.value, false) AND coalesce(a.sync_status, 'pending') <> 'not_required'
-           AND (st.sync_start_date IS NULL OR a.adjustment_date >= st.sync_start_date)) OR a.xero_id IS NOT NULL),
+    WHERE (coalesce(s.value, false) AND recon.in_sync_scope(a.sync_status, a.adjustment_date, st.sync_start_date)) OR a.xero_id IS NOT NULL),
 auxo_moves AS (
     SELECT connection_id, invoice_date AS day, 'cogs' AS role, amount FROM costed WHERE counted
     UNION ALL
-    SELECT connection_id, invoice_date, CASE supply WHEN 'job_po' THEN 'work_in_progress' ELSE 'stock_on_hand' END,
+    SELECT connection_id, invoice_date, recon.stock_account_role(supply),
            -amount FROM costed WHERE counted
     UNION ALL
-    SELECT connection_id, day, CASE supply WHEN 'job_po' THEN 'work_in_progress' ELSE 'stock_on_hand' END, amount
+    SELECT connection_id, day, recon.stock_account_role(supply), amount
     FROM reversals
     UNION ALL
     SELECT connection_id, day, 'cogs', -amount FROM reversals
@@ -176,7 +172,7 @@ def create_inventory_recon_views(con: duckdb.DuckDBPyConnection, mappings: Mappi
     if accounts["account_code"].n_unique() != len(ROLES):
         raise ValueError("mappings/accounts.yaml: keys inventory.*: the reconciliation needs four different "
                          "accounts for COGS, Stock on Hand, Work in Progress and Stock Adjustment — map them apart")
-    con.execute("CREATE SCHEMA IF NOT EXISTS recon")
+    supply.create_macros(con)
     con.execute(f"CREATE OR REPLACE TABLE {ACCOUNTS_TABLE} AS SELECT * FROM accounts")
     con.execute(VIEW_SQL)
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 
 import duckdb
 import polars as pl
 
 from assets.contacts.links import contact_links
+from assets.findings import FindingsTable
 from assets.inventory.cost_at import HISTORY_SCHEMA as COST_HISTORY_SCHEMA
 from assets.inventory.inputs import (
     ADJUSTMENT_SCHEMA,
@@ -36,7 +36,7 @@ from assets.inventory.inputs import (
     Window,
     typed,
 )
-from assets.inventory.journals import FINDING_SCHEMA, Finding
+from assets.inventory.journals import FINDING_SCHEMA
 from assets.inventory.toggles import HISTORY_SCHEMA as SETTING_HISTORY_SCHEMA
 from assets.inventory.toggles import SyncSettings
 from pipelines import warehouse
@@ -164,26 +164,4 @@ def read_adjustment_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, w
                             _parts(con, connection_id, adjustments["part_id"]), known_refs(con, connection_id))
 
 
-def ensure_exceptions_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS plans")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {EXCEPTIONS_TABLE} (connection_id VARCHAR, business_date DATE, "
-                "reason VARCHAR, document VARCHAR, auxo_id VARCHAR, detail VARCHAR, plan_asset VARCHAR)")
-
-
-def store_findings(con: duckdb.DuckDBPyConnection, plan_asset: str, findings: list[Finding],
-                   first: date, last: date) -> pl.DataFrame:
-    """Replace ``plan_asset``'s rows of ``plans.inventory_exceptions`` for ``[first, last]``."""
-    ensure_exceptions_table(con)
-    frame = pl.DataFrame([f.__dict__ for f in findings], schema=FINDING_SCHEMA).with_columns(
-        plan_asset=pl.lit(plan_asset))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"delete from {EXCEPTIONS_TABLE} where plan_asset = ? and business_date between ? and ?",
-                    [plan_asset, first, last])
-        if not frame.is_empty():
-            con.execute(f"insert into {EXCEPTIONS_TABLE} by name select * from frame")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return frame
+EXCEPTIONS = FindingsTable(EXCEPTIONS_TABLE, columns=tuple(FINDING_SCHEMA))

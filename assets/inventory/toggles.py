@@ -16,6 +16,8 @@ from datetime import date
 
 import polars as pl
 
+from assets.sql_rules import SqlRule
+
 SEND_PURCHASE_ORDERS = "send_purchase_orders"
 CREATE_INVENTORY_JOURNALS = "create_inventory_journals"
 SETTINGS = (SEND_PURCHASE_ORDERS, CREATE_INVENTORY_JOURNALS)
@@ -74,10 +76,14 @@ def covered(frame: pl.DataFrame, settings: SyncSettings, setting: str, moment: s
     return out
 
 
+# documents the sync covers at all: not ``not_required`` in Auxo, and dated on or after the sync start
+# date (documents before it predate the Xero connection); no start date: every date
+IN_SYNC_SCOPE = SqlRule(
+    "in_sync_scope", ("sync_status", "document_date", "sync_start_date"),
+    "coalesce({sync_status}, 'pending') <> 'not_required' AND ({sync_start_date} IS NULL OR {document_date} >= {sync_start_date})")
+
+
 def in_scope(date_column: str, sync_status_column: str, settings: SyncSettings) -> pl.Expr:
-    """Documents the sync covers at all: not ``not_required`` in Auxo, and dated on or after the sync
-    start date (documents before it predate the Xero connection)."""
-    expr = pl.col(sync_status_column).fill_null("pending") != "not_required"
-    if settings.sync_start_date is not None:
-        expr = expr & (pl.col(date_column) >= settings.sync_start_date)
-    return expr
+    """Documents the sync covers at all (:data:`IN_SYNC_SCOPE`, the rule the recon views share)."""
+    return IN_SYNC_SCOPE.expr({"sync_start_date": settings.sync_start_date}, sync_status=sync_status_column,
+                              document_date=date_column)

@@ -1,6 +1,6 @@
 """The money plan assets: invoices, credits, payments and deposits to Xero; Xero's changes to Auxo.
 
-Each reads the staged documents and the ledger (``books.load_books``), calls its pure planner and
+Each reads the staged documents and the ledger (``tables.load_books``), calls its pure planner and
 stores the writes in ``plans.write_plan`` and what it reports in ``plans.invoice_exceptions``.
 The three Xero pushes are daily partitions by business date; ``plans/xero_changes_to_auxo`` is
 undated (a change made in Xero belongs to no Auxo day) and every day's sink sends it.
@@ -10,22 +10,19 @@ from collections.abc import Callable
 from datetime import date
 
 import dagster as dg
-import pandera.errors
 import polars as pl
 
 from assets.contacts.assets import MATCHES
+from assets.findings import store_findings
 from assets.invoices import credits, invoices, payments, xero_changes
-from assets.invoices.books import STAGING_TABLES, Books, Window, load_books
-from assets.invoices.exceptions import TABLE as EXCEPTIONS_TABLE
-from assets.invoices.exceptions import ensure_table, findings_frame, store_findings
+from assets.invoices.books import STAGING_TABLES, Books, Window
 from assets.invoices.invoices import MoneyPlan
+from assets.invoices.tables import EXCEPTIONS, load_books
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
-from assets.plans import WRITER_POOL, plan_metadata
+from assets.plans import WRITER_POOL, materialize_plan, store_writes
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
 from mappings import Mappings
-from pipelines.sync.plan import plan_frame
-from pipelines.sync.store import store_plan
 
 GROUP = "invoices"
 DEPS = [*[dg.AssetKey(["staging", table]) for table in STAGING_TABLES],
@@ -36,23 +33,20 @@ PAYMENT_PUSH = dg.AssetKey(["plans", payments.PLAN_ASSET])
 XERO_CHANGES = dg.AssetKey(["plans", xero_changes.PLAN_ASSET])
 
 
-def _planned(plan_of: Callable[[], MoneyPlan], name: str) -> MoneyPlan:
-    try:
-        return plan_of()
-    except pandera.errors.SchemaErrors as exc:
-        raise dg.Failure(description=f"plans/{name}: the push set breaks its own contract (totals, tax per line, a "
-                                     "document twice, or payments above the amount due); nothing was stored. This is "
-                                     "a bug in the plan: the failure cases say which rows.",
-                         metadata={"failure_cases": markdown_table(exc.failure_cases)}) from exc
+BROKEN = ("the push set breaks its own contract (totals, tax per line, a document twice, or payments above the "
+          "amount due)")
+
+
+def _known_reasons(plan: MoneyPlan) -> MoneyPlan:
+    """The plan, once every finding's reason is one of ``exceptions.REASONS`` (else a bug: ``ValueError``)."""
+    EXCEPTIONS.check(plan.findings)
+    return plan
 
 
 def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | None,
            connection_id: str) -> dict[str, object]:
-    frame = plan_frame(plan.writes)
-    store_plan(con, name, frame, first, last, connection_id=connection_id)
-    findings = findings_frame(plan.findings, name)
-    store_findings(con, name, findings, first, last)
-    metadata = plan_metadata(frame, name)
+    metadata = store_writes(con, name, plan.writes, connection_id, first, last)
+    findings = store_findings(con, EXCEPTIONS, name, plan.findings, first, last, connection_id=connection_id)
     metadata["exceptions"] = findings.height
     metadata["exceptions_by_reason"] = markdown_table(findings.group_by("reason").len().sort("reason")
                                                       if not findings.is_empty() else findings)
@@ -71,11 +65,10 @@ def _dated(name: str, planner: Callable[[Books, Mappings, Window], MoneyPlan], d
                    mappings: MappingsResource) -> dg.MaterializeResult:
         first, last = window_dates(context)
         settings = mappings.load()
-        with warehouse.connect() as con:
-            books = load_books(con, connection.id())
-            plan = _planned(lambda: planner(books, settings, Window(first, last)), name)
-            metadata = _store(con, name, plan, first, last, connection.id())
-        return dg.MaterializeResult(metadata=metadata)
+        return materialize_plan(
+            warehouse, name, broken=BROKEN, read=lambda con: load_books(con, connection.id()),
+            validate=_known_reasons, plan=lambda books: planner(books, settings, Window(first, last)),
+            store=lambda con, plan: _store(con, name, plan, first, last, connection.id()))
 
     return plan_asset
 
@@ -103,19 +96,18 @@ payment_push = _dated(
                       "them, one adjustment line for a changed total, voids and deleted payments. Not dated: "
                       "every day's sink sends it.")
 def xero_changes_to_auxo(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        books = load_books(con, connection.id())
-        plan = _planned(lambda: xero_changes.plan_xero_changes(books), xero_changes.PLAN_ASSET)
-        metadata = _store(con, xero_changes.PLAN_ASSET, plan, None, None, connection.id())
-    return dg.MaterializeResult(metadata=metadata)
+    return materialize_plan(
+        warehouse, xero_changes.PLAN_ASSET, broken=BROKEN, read=lambda con: load_books(con, connection.id()),
+        validate=_known_reasons, plan=xero_changes.plan_xero_changes,
+        store=lambda con, plan: _store(con, xero_changes.PLAN_ASSET, plan, None, None, connection.id()))
 
 
 def _exceptions_check(asset: dg.AssetKey, name: str, reasons: tuple[str, ...], description: str):
     @dg.asset_check(asset=asset, name=name, blocking=False, pool=WRITER_POOL, description=description)
     def check(warehouse: WarehouseResource, connection: ConnectionResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            ensure_table(con)
-            rows = con.sql(f"select business_date, reason, document, detail from {EXCEPTIONS_TABLE} "
+            EXCEPTIONS.ensure(con)
+            rows = con.sql(f"select business_date, reason, document, detail from {EXCEPTIONS.name} "
                            "where connection_id = ? and reason = any(?) order by business_date, document",
                            params=[connection.id(), list(reasons)]).pl()
         return dg.AssetCheckResult(check_name=name, passed=rows.is_empty(), severity=dg.AssetCheckSeverity.WARN,

@@ -1,7 +1,7 @@
 """What the money plans read: both systems' staged documents and what the ledger already wrote.
 
-:func:`load_books` reads one connection's staging tables (typed, empty when nothing has arrived
-yet) and the ledger's confirmed writes into a :class:`Books`; every planner is a pure function of
+:func:`assets.invoices.tables.load_books` reads one connection's staging tables (typed, empty when
+nothing has arrived yet) and the ledger's confirmed writes into a :class:`Books`; every planner is a pure function of
 a ``Books``, the mappings and the days planned, so tests build ``Books`` by hand.
 
 The refs that name documents in plans live here too, with the one rule for pointing at another
@@ -11,19 +11,16 @@ document's Xero id (:func:`xero_id_or_placeholder`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from functools import cached_property
 from typing import Any
 
-import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from assets.contacts.links import LINK_SCHEMA, contact_links
+from assets.contacts.links import LINK_SCHEMA
 from assets.staging import auxo as auxo_staging
 from assets.staging import xero as xero_staging
-from pipelines import warehouse
-from pipelines.sync.ledger import Ledger
+from assets.window import Window  # noqa: F401 - the planners take their days from here
 from pipelines.sync.plan import ref_placeholder
 from pipelines.sync.refs import (  # noqa: F401 - the domain's refs, used through this module
     credit_allocation_ref,
@@ -137,54 +134,3 @@ def xero_id_or_placeholder(ref: str, auxo_xero_id: str | None, known: dict[str, 
     if auxo_xero_id:
         return auxo_xero_id, ()
     return ref_placeholder(ref), (ref,)
-
-
-_SYNCED_INVOICES = ("select id from staging.auxo_invoices where connection_id = ? "
-                    "and sync_status is distinct from 'not_required'")
-# Auxo history from before the Xero connection (sync_status not_required) never syncs: not read at all
-_ONLY_SYNCED = {
-    "invoices": "sync_status is distinct from 'not_required'",
-    "invoice_lines": f"document_id in ({_SYNCED_INVOICES})",
-    "credits": "sync_status is distinct from 'not_required'",
-    "credit_lines": "document_id in (select id from staging.auxo_invoice_credits where connection_id = ? "
-                    "and sync_status is distinct from 'not_required')",
-    "payments": "sync_status is distinct from 'not_required'",
-    "auxo_xero_allocations": f"invoice_id in ({_SYNCED_INVOICES})",
-}
-
-
-def _read(con: duckdb.DuckDBPyConnection, name: str, connection_id: str) -> Frame:
-    table, model = STAGED[name]
-    schema = schema_of(model)
-    if not warehouse.table_exists(con, "staging", table):
-        return pl.DataFrame(schema=schema)
-    where = "connection_id = ?" + (f" and {_ONLY_SYNCED[name]}" if name in _ONLY_SYNCED else "")
-    frame = con.sql(f"select * from staging.{table} where {where}",  # table names and conditions are constants
-                    params=[connection_id] * where.count("?")).pl()
-    return frame.select([pl.col(column).cast(dtype) for column, dtype in schema.items()])
-
-
-def load_books(con: duckdb.DuckDBPyConnection, connection_id: str) -> Books:
-    """Everything the money plans need, for one connection."""
-    frames = {name: _read(con, name, connection_id) for name in STAGED}
-    writes = Ledger(con, connection_id)
-    known = {ref: target_id for ref, target_id in writes.known_targets().items()
-             if ref.split(":", 1)[0] in ("invoice", "credit_note", "payment", "prepayment")}
-    allocated = writes.confirmed(operation="allocate")["ref"]
-    return Books(connection_id=connection_id, contacts=contact_links(con, connection_id), known=known,
-                 allocated=frozenset(allocated.to_list()), **frames)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The business days a run plans, ``[first, last]``."""
-
-    first: date
-    last: date
-
-    def expr(self, column: str | pl.Expr) -> pl.Expr:
-        col = pl.col(column) if isinstance(column, str) else column
-        return col.is_between(self.first, self.last)
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.first <= day <= self.last

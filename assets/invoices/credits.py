@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from assets.findings import Finding
 from assets.invoices.books import (
     Books,
     Window,
@@ -23,7 +24,6 @@ from assets.invoices.books import (
     xero_id_or_placeholder,
 )
 from assets.invoices.documents import PushSet, convert, lines_by_document
-from assets.invoices.exceptions import Finding
 from assets.invoices.invoices import PRIORITY_DOCUMENTS, MoneyPlan, contact_of
 from mappings import Mappings
 from pipelines.sync.plan import PlannedWrite

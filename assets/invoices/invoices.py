@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from assets.contacts.links import contact_ref
+from assets.findings import Finding
 from assets.invoices.books import Books, Window, invoice_ref
 from assets.invoices.documents import (
     PushSet,
@@ -35,7 +36,6 @@ from assets.invoices.documents import (
     lines_by_document,
     local_date,
 )
-from assets.invoices.exceptions import Finding
 from assets.invoices.lines import AuxoLine, Conversion
 from mappings import Mappings
 from pipelines.sync.plan import PlannedWrite, ref_placeholder

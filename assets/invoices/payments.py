@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from assets.findings import Finding
 from assets.invoices.books import (
     OUR_REFERENCE,
     Books,
@@ -38,7 +39,6 @@ from assets.invoices.books import (
     xero_id_or_placeholder,
 )
 from assets.invoices.documents import clamp, local_date
-from assets.invoices.exceptions import Finding
 from assets.invoices.invoices import MoneyPlan, contact_of
 from assets.invoices.models import PaymentPushSet
 from mappings import Mappings

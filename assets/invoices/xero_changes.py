@@ -28,8 +28,8 @@ from typing import Any
 
 import polars as pl
 
+from assets.findings import Finding
 from assets.invoices.books import Books, credit_note_ref
-from assets.invoices.exceptions import Finding
 from assets.invoices.invoices import MoneyPlan
 from assets.invoices.payments import invoice_links, payments_entered_in_xero, payments_in_both_systems
 from pipelines.money import ZERO

@@ -1,7 +1,8 @@
 """Reconciliation: recon.* views and the checks that fail loudly when the books drift.
 
 ``recon/views`` (``assets.py``) re-reads both systems after the day's writes (``refresh.py``) and
-creates the views from ``sql/*.sql`` (``views.py``); ``checks.py`` holds the checks — on the views,
+creates the views from ``sql/*.sql`` (``tables.py``; ``models.py`` the columns they read from other
+domains' tables); ``checks.py`` holds the checks — on the views,
 and the blocking one on the mapped accounts that the sinks wait for. README, "Reconciliation",
 shows the views with example queries; docs/runbook.md is what to do when a check fails.
 """

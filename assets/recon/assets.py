@@ -18,7 +18,7 @@ from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL
 from assets.recon.refresh import Refreshed, re_extract, restage
-from assets.recon.views import ViewError, create_views
+from assets.recon.tables import ViewError, create_views
 from assets.resources import (
     AuxoApiResource,
     ConnectionResource,

@@ -18,6 +18,7 @@ from pipelines.http import (
     ApiError,
     AuthError,
     BadRequest,
+    ClosingClient,
     NotFound,
     RetryableApiError,
     RetryPolicy,
@@ -39,7 +40,7 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-class AuxoClient:
+class AuxoClient(ClosingClient):
     """One Auxo Workshop account."""
 
     def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None,
@@ -52,15 +53,6 @@ class AuxoClient:
                                   headers={"Accept": "application/json", "X-Api-Key": api_key,
                                            "User-Agent": "auxo-xero-sync"})
         self.calls: Counter[tuple[str, str]] = Counter()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> AuxoClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
               headers: dict[str, str] | None = None) -> Any:

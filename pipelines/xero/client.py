@@ -23,6 +23,7 @@ from pipelines.http import (
     ApiError,
     AuthError,
     BadRequest,
+    ClosingClient,
     DailyLimitReached,
     NotFound,
     RetryableApiError,
@@ -62,7 +63,7 @@ class XeroEndpoints:
     connections_url: str = XERO_CONNECTIONS_URL
 
 
-class XeroClient:
+class XeroClient(ClosingClient):
     """A Xero organisation reached through one app's credentials."""
 
     def __init__(
@@ -94,15 +95,6 @@ class XeroClient:
         self.calls: Counter[tuple[str, str]] = Counter()  # (method, endpoint) -> calls made
 
     # -- plumbing -----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> XeroClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def custom_connection(self) -> bool:

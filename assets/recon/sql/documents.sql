@@ -41,6 +41,8 @@ switches AS (
                     'infinity'::TIMESTAMPTZ) AS changed_until
     FROM staging.auxo_sync_setting_history),
 accounts AS (SELECT key, account_code FROM recon.mapped_accounts),
+-- recon.in_sync_scope(sync_status, date, sync_start_date), recon.effective_supply(...) and friends are
+-- the planners' own rules, created as macros from assets/inventory/supply.py and toggles.py
 
 -- ---- Auxo side: one row per document, in a common shape ------------------------------------
 invoices AS (
@@ -49,8 +51,7 @@ invoices AS (
            i.total AS auxo_total, i.gst AS auxo_gst,
            CASE WHEN i.status = 'void' THEN 0 ELSE i.balance END AS auxo_amount_due,
            i.xero_id AS auxo_xero_id, 'invoice:' || i.id AS ref, i.status = 'void' AS auxo_cancelled,
-           CASE WHEN coalesce(i.sync_status, 'pending') = 'not_required'
-                  OR i.invoice_date < st.sync_start_date THEN 'dated before the sync start date'
+           CASE WHEN NOT recon.in_sync_scope(i.sync_status, i.invoice_date, st.sync_start_date) THEN 'dated before the sync start date'
                 WHEN i.status = 'draft' THEN 'a draft in Auxo' END AS not_required_reason,
            'invoice' AS xero_kind, NULL::VARCHAR AS expected_debit, NULL::VARCHAR AS expected_credit,
            i.customer_id AS party_id, NULL::VARCHAR AS related_ref
@@ -61,8 +62,7 @@ credits AS (
     SELECT k.connection_id, 'credit_note', k.id, k.number, k.credit_date, c.name, k.status,
            k.total, k.gst, CASE WHEN k.status = 'void' THEN NULL ELSE 0 END,
            k.xero_id, 'credit_note:' || k.id, k.status = 'void',
-           CASE WHEN coalesce(k.sync_status, 'pending') = 'not_required'
-                  OR k.credit_date < st.sync_start_date THEN 'dated before the sync start date' END,
+           CASE WHEN NOT recon.in_sync_scope(k.sync_status, k.credit_date, st.sync_start_date) THEN 'dated before the sync start date' END,
            'credit_note', NULL, NULL, k.customer_id, 'credit_allocation:' || k.id
     FROM staging.auxo_invoice_credits k
     LEFT JOIN starts st USING (connection_id)
@@ -76,8 +76,7 @@ payments AS (
                 THEN CASE WHEN p.invoice_id IS NULL THEN p.amount ELSE 0 END END,
            p.xero_id, CASE p.kind WHEN 'deposit' THEN 'prepayment:' ELSE 'payment:' END || p.id,
            p.status = 'deleted',
-           CASE WHEN coalesce(p.sync_status, 'pending') = 'not_required'
-                  OR p.payment_date < st.sync_start_date THEN 'dated before the sync start date' END,
+           CASE WHEN NOT recon.in_sync_scope(p.sync_status, p.payment_date, st.sync_start_date) THEN 'dated before the sync start date' END,
            CASE p.kind WHEN 'deposit' THEN 'prepayment' ELSE 'payment' END, NULL, NULL, p.customer_id,
            CASE p.kind WHEN 'deposit' THEN 'prepayment_allocation:' || p.id END
     FROM staging.auxo_payments p
@@ -95,20 +94,19 @@ bills AS (
            o.total, o.gst, NULL::DECIMAL(18, 2),
            o.xero_id, 'bill:' || o.id, false,
            CASE WHEN o.xero_id IS NOT NULL THEN NULL
-                WHEN coalesce(o.sync_status, 'pending') = 'not_required'
-                  OR o.received_date < st.sync_start_date THEN 'received before the sync start date'
+                WHEN NOT recon.in_sync_scope(o.sync_status, o.received_date, st.sync_start_date) THEN 'received before the sync start date'
                 WHEN NOT o.send_on THEN '"Send Purchase Orders to Xero" was off when it was received' END,
            'bill', NULL, NULL, o.supplier_id, NULL
     FROM orders o
     LEFT JOIN starts st USING (connection_id)
     LEFT JOIN staging.auxo_suppliers s ON s.connection_id = o.connection_id AND s.id = o.supplier_id),
 -- COGS: one journal per stock or job-ordered part line, at the part's average cost when the
--- invoice was created (the same rule as recon.inventory_movements_by_day)
+-- invoice was created (the same rule as recon.inventory_movements_by_day). Which lines are costed,
+-- and their stock account, are the recon.* macros of assets/inventory/supply.py (the planner's rule)
 part_lines AS (
     SELECT l.connection_id, l.document_id, l.line_id, l.line_no, l.part_id, l.quantity,
            l.xero_cogs_journal_id,
-           coalesce(l.supply, CASE WHEN l.purchase_order_id IS NOT NULL THEN 'job_po'
-                                   WHEN coalesce(p.stocked, false) THEN 'stock' ELSE 'direct' END) AS supply
+           recon.effective_supply(l.supply, l.purchase_order_id, p.stocked) AS supply
     FROM staging.auxo_invoice_lines l
     LEFT JOIN staging.auxo_parts p ON p.connection_id = l.connection_id AND p.id = l.part_id
     WHERE l.kind = 'part'),
@@ -124,21 +122,20 @@ costed AS (
     JOIN staging.auxo_invoices i ON i.connection_id = pl.connection_id AND i.id = pl.document_id
     ASOF LEFT JOIN cost_history h
       ON h.connection_id = pl.connection_id AND h.part_id = pl.part_id AND i.created_at >= h.effective_at
-    WHERE pl.supply IN ('stock', 'job_po')),
+    WHERE recon.costed_supply(pl.supply)),
 cogs AS (
     SELECT c.connection_id, 'cogs_journal', c.line_id, c.invoice_number, c.invoice_date, cu.name,
            c.invoice_status, c.amount, NULL::DECIMAL(18, 2), NULL::DECIMAL(18, 2),
            c.xero_cogs_journal_id, 'cogs:' || c.line_id, false,
            CASE WHEN c.xero_cogs_journal_id IS NOT NULL THEN NULL
-                WHEN coalesce(c.invoice_sync_status, 'pending') = 'not_required'
-                  OR c.invoice_date < st.sync_start_date THEN 'invoiced before the sync start date'
+                WHEN NOT recon.in_sync_scope(c.invoice_sync_status, c.invoice_date, st.sync_start_date) THEN 'invoiced before the sync start date'
                 WHEN c.invoice_status NOT IN ('issued', 'paid') THEN 'its invoice is ' || c.invoice_status
                 WHEN NOT coalesce(s.value, false)
                   THEN '"Create Inventory Journals" was off when the invoice was created'
                 WHEN coalesce(c.amount, 0) = 0 THEN 'costs nothing' END,
            'journal', (SELECT account_code FROM accounts WHERE key = 'inventory.cogs'),
            (SELECT account_code FROM accounts
-            WHERE key = CASE c.supply WHEN 'job_po' THEN 'inventory.work_in_progress' ELSE 'inventory.stock_on_hand' END),
+            WHERE key = 'inventory.' || recon.stock_account_role(c.supply)),
            c.customer_id, NULL
     FROM costed c
     LEFT JOIN starts st USING (connection_id)
@@ -150,8 +147,7 @@ stock AS (
            abs(a.value)::DECIMAL(18, 2), NULL::DECIMAL(18, 2), NULL::DECIMAL(18, 2),
            a.xero_id, 'stock_journal:' || a.id, false,
            CASE WHEN a.xero_id IS NOT NULL THEN NULL
-                WHEN coalesce(a.sync_status, 'pending') = 'not_required'
-                  OR a.adjustment_date < st.sync_start_date THEN 'dated before the sync start date'
+                WHEN NOT recon.in_sync_scope(a.sync_status, a.adjustment_date, st.sync_start_date) THEN 'dated before the sync start date'
                 WHEN NOT coalesce(s.value, false)
                   THEN '"Create Inventory Journals" was off when it was made'
                 WHEN a.value = 0 THEN 'changes no value' END,

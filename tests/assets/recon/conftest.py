@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.recon.views import create_views
+from assets.recon.tables import create_views
 from assets.staging.auxo import AUXO_STAGING
 from assets.staging.build import stage
 from assets.staging.xero import XERO_STAGING

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from assets.recon.views import OPTIONAL_TABLES, VIEWS, ViewError, view_sql
+from assets.recon.tables import OPTIONAL_TABLES, VIEWS, ViewError, view_sql
 from tests.assets.recon.conftest import Books
 
 DAY = date(2026, 3, 2)

@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.inventory import supply
+from assets.recon.models import OPTIONAL_TABLES
 from mappings import Mappings
 from pipelines import warehouse
 from pipelines.sync import ledger
@@ -26,25 +28,6 @@ VIEWS = ("documents", "invoices", "credit_notes", "payments", "bills", "journals
          "account_movements", "contact_links", "contact_review", "day_summary")
 MAPPED_ACCOUNTS = "recon.mapped_accounts"
 
-# tables other packages create, with the columns the views read
-OPTIONAL_TABLES: dict[str, dict[str, str]] = {
-    "plans.invoice_exceptions": {"connection_id": "VARCHAR", "business_date": "DATE", "reason": "VARCHAR",
-                                 "document": "VARCHAR", "auxo_id": "VARCHAR", "xero_id": "VARCHAR",
-                                 "detail": "VARCHAR", "plan_asset": "VARCHAR"},
-    "plans.contact_matches": {"connection_id": "VARCHAR", "kind": "VARCHAR", "auxo_id": "VARCHAR", "ref": "VARCHAR",
-                              "name": "VARCHAR", "xero_contact_id": "VARCHAR", "decision": "VARCHAR",
-                              "score": "INTEGER", "candidates": "INTEGER", "matched_on": "VARCHAR",
-                              "reason": "VARCHAR"},
-    "plans.contact_review": {"connection_id": "VARCHAR", "kind": "VARCHAR", "auxo_id": "VARCHAR", "ref": "VARCHAR",
-                             "auxo_name": "VARCHAR", "auxo_email": "VARCHAR", "auxo_phone": "VARCHAR",
-                             "xero_contact_id": "VARCHAR", "xero_name": "VARCHAR", "xero_email": "VARCHAR",
-                             "xero_status": "VARCHAR", "score": "INTEGER", "matched_on": "VARCHAR",
-                             "reason": "VARCHAR"},
-    "recon.inventory_movements_by_day": {"connection_id": "VARCHAR", "day": "DATE", "account_code": "VARCHAR",
-                                         "account_role": "VARCHAR", "auxo_movement": "DECIMAL(18,2)",
-                                         "xero_movement": "DECIMAL(18,2)", "difference": "DECIMAL(18,2)",
-                                         "auxo_documents": "BIGINT", "xero_lines": "BIGINT"},
-}
 class ViewError(RuntimeError):
     """A recon view that could not be created (its SQL no longer fits the tables it reads)."""
 
@@ -87,7 +70,7 @@ def mapped_accounts(mappings: Mappings) -> pl.DataFrame:
 def create_views(con: duckdb.DuckDBPyConnection, mappings: Mappings) -> list[str]:
     """(Re)create ``recon.mapped_accounts`` and every ``recon.*`` view; the names created."""
     ledger.ensure_ledger(con)
-    con.execute("CREATE SCHEMA IF NOT EXISTS recon")
+    supply.create_macros(con)  # the effective-supply rule the documents views share with the planner
     con.register("mapped_accounts_frame", mapped_accounts(mappings))
     try:
         con.execute(f"CREATE OR REPLACE TABLE {MAPPED_ACCOUNTS} AS SELECT * FROM mapped_accounts_frame")

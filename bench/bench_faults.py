@@ -37,6 +37,7 @@ import contextvars
 import io
 import json
 import os
+import re
 import resource
 import sys
 import threading
@@ -52,6 +53,7 @@ SHARES = {"429": 0.10, "500": 0.05, "503": 0.03, "drop": 0.02, "slow": 0.05}
 SLOW_SECONDS = 2.0
 FAULT_SEED = 17
 PHASES = ("faulty", "rerun", "clean")
+_UUID = re.compile(r"/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 _request: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar("bench_fault_request", default=("", ""))
 FAULTS: list[dict[str, Any]] = []
@@ -134,12 +136,17 @@ def set_faults(state_dirs: list[Path], on: bool) -> None:
 def _attempts(entries: list[dict[str, Any]], system: str) -> dict[str, Any]:
     by_method: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
+    writes: Counter[str] = Counter()
     for entry in entries:
         if system == "xero" and not entry["path"].startswith(("/api.xro", "/connections")):
             continue  # the identity server's token calls are outside the API
         by_method[entry["method"]] += 1
         statuses[str(entry["status"])] += 1
-    out: dict[str, Any] = {"by_method": dict(by_method), "status": dict(statuses)}
+        if entry["method"] != "GET":
+            path = _UUID.sub("/{id}", entry["path"]).removeprefix("/api.xro/2.0/").removeprefix("/api/v1/")
+            writes[f"{entry['method']} {path}"] += entry.get("documents") or 0
+    out: dict[str, Any] = {"by_method": dict(by_method), "status": dict(statuses),
+                           "documents_written": dict(writes)}
     if system == "xero":
         out["dropped"] = sum(1 for e in entries if e.get("dropped"))
     return out

@@ -87,10 +87,11 @@ def bench_loader(work: Path) -> dict[str, Any]:
     return _result(out, err, "the loader check")
 
 
-def bench_faults(work: Path, profile: str) -> dict[str, Any]:
+def bench_faults(work: Path, profile: str, fault_seed: int) -> dict[str, Any]:
     from bench.bench_faults import run_benchmark
 
-    return run_benchmark(work / f"faults-{profile}", profile, timeout=LIMITS["timeout"], cap_gb=LIMITS["cap_gb"])
+    return run_benchmark(work / f"faults-{profile}", profile, fault_seed=fault_seed, timeout=LIMITS["timeout"],
+                         cap_gb=LIMITS["cap_gb"])
 
 
 class Workshop:
@@ -152,6 +153,7 @@ def main() -> int:
                         help="report a sync run as far as it got after this (its reconciliation may take longer)")
     parser.add_argument("--incremental-deadline-min", type=float, default=10.0,
                         help="the same for the second run (nothing to write; the reconciliation alone may be slow)")
+    parser.add_argument("--fault-seed", type=int, default=17, help="the faults benchmark's draws")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the workshops")
@@ -215,7 +217,7 @@ def main() -> int:
                     shutil.rmtree(shop.home, ignore_errors=True)
         if "faults" in chosen:  # the demo's days (the tiny profile's with --quick), seeded as the demo seeds them
             profile = "tiny" if args.quick else "demo"
-            out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile)
+            out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile, args.fault_seed)
             if not args.keep:
                 shutil.rmtree(work / f"faults-{profile}", ignore_errors=True)
     finally:

@@ -58,6 +58,7 @@ _UUID = re.compile(r"/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _request: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar("bench_fault_request", default=("", ""))
 FAULTS: list[dict[str, Any]] = []
 CALLS: Counter[tuple[str, str]] = Counter()
+RETRY_SLEEP = [0.0, 0]  # seconds the retry policy slept, sleeps
 _lock = threading.Lock()
 
 
@@ -117,7 +118,31 @@ def _count_calls() -> None:
         cls._send = send  # type: ignore[method-assign]
 
 
-def set_faults(state_dirs: list[Path], on: bool) -> None:
+def _time_retries() -> None:
+    """Add up the seconds the clients' retry policy sleeps between attempts (backoff, Retry-After)."""
+    from pipelines.http import RetryPolicy
+
+    if getattr(RetryPolicy.__init__, "_bench_timed", False):
+        return
+    original = RetryPolicy.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        inner = self.sleep
+
+        def sleep(seconds: float) -> None:
+            with _lock:
+                RETRY_SLEEP[0] += seconds
+                RETRY_SLEEP[1] += 1
+            inner(seconds)
+
+        self.sleep = sleep
+
+    init._bench_timed = True  # type: ignore[attr-defined]
+    RetryPolicy.__init__ = init  # type: ignore[method-assign]
+
+
+def set_faults(state_dirs: list[Path], on: bool, fault_seed: int = FAULT_SEED) -> None:
     """Faults on (the benchmark's shares) or off, through each sandbox's own fault switches."""
     from sandbox.faults import FaultConfig, FaultStore
 
@@ -125,7 +150,7 @@ def set_faults(state_dirs: list[Path], on: bool) -> None:
         store = FaultStore(state)
         if on:
             store.set(FaultConfig(shares=dict(SHARES), slow_seconds=SLOW_SECONDS, retry_after_seconds=1,
-                                  seed=FAULT_SEED + index))
+                                  seed=fault_seed + index))
         else:
             store.clear()
 
@@ -165,7 +190,8 @@ def _ledger() -> dict[str, int]:
     return {f"{target} {status}": n for target, status, n in rows}
 
 
-def run_phase(home: Path, phase: str, profile: str, seed: int, end: date) -> dict[str, Any]:
+def run_phase(home: Path, phase: str, profile: str, seed: int, end: date,
+              fault_seed: int = FAULT_SEED) -> dict[str, Any]:
     """Seed (faulty, clean), set the faults, sync the demo's days with the demo's runner; what it cost."""
     os.environ["AUXO_XERO_HOME"] = str(home)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -194,12 +220,13 @@ def run_phase(home: Path, phase: str, profile: str, seed: int, end: date) -> dic
 
     instrument.unpace_xero_client()
     _count_calls()
+    _time_retries()
     _record_faults()
     sandbox.xero.set_rate_limits(xero_state, enabled=False)
     sandbox.xero.clear_request_log(xero_state)
     sandbox.auxo.clear_request_log(auxo_state)
-    set_faults([xero_state, auxo_state], on=phase == "faulty")
-    report["faults"] = {"shares": SHARES, "slow_seconds": SLOW_SECONDS, "seed": FAULT_SEED} if phase == "faulty" \
+    set_faults([xero_state, auxo_state], on=phase == "faulty", fault_seed=fault_seed)
+    report["faults"] = {"shares": SHARES, "slow_seconds": SLOW_SECONDS, "seed": fault_seed} if phase == "faulty" \
         else None
 
     from assets.runner import run_sync
@@ -223,6 +250,8 @@ def run_phase(home: Path, phase: str, profile: str, seed: int, end: date) -> dic
     report["injected"] = {system: dict(Counter(f["kind"] for f in faults if f["system"] == system))
                           for system in ("xero", "auxo")}
     report["fault_log"] = faults
+    report["waited"] = {"retry_sleep_seconds": round(RETRY_SLEEP[0], 1), "retry_sleeps": RETRY_SLEEP[1],
+                        "slow_seconds": round(sum(1 for f in faults if f["kind"] == "slow") * SLOW_SECONDS, 1)}
     report["ledger"] = _ledger()
     report["console"] = console.file.getvalue()[-6000:]  # type: ignore[attr-defined]
     from bench.fault_verdict import read_documents, verdict
@@ -257,6 +286,7 @@ def overhead(faulty: dict[str, Any], rerun: dict[str, Any], clean: dict[str, Any
 
 
 def run_benchmark(work: Path, profile: str = "demo", *, seed: int = SEED, end: date = END_DATE,
+                  fault_seed: int = FAULT_SEED,
                   timeout: float = 3600.0, cap_gb: float = 16.0) -> dict[str, Any]:
     """The three runs, each in its own process; their figures, the overhead and the verdict."""
     from bench.processes import run_python
@@ -267,7 +297,8 @@ def run_benchmark(work: Path, profile: str = "demo", *, seed: int = SEED, end: d
     for phase in PHASES:
         code, out, err, watchdog = run_python("-m", "bench.bench_faults", "--phase", phase, "--home",
                                               str(homes[phase]), "--profile", profile, "--seed", str(seed),
-                                              "--end", end.isoformat(), cap_gb=cap_gb, timeout=timeout)
+                                              "--end", end.isoformat(), "--fault-seed", str(fault_seed),
+                                              cap_gb=cap_gb, timeout=timeout)
         (work / f"{phase}.log").write_text(err)
         line = next((x for x in reversed(out.splitlines()) if x.startswith("BENCH-RESULT ")), None)
         if line is None:
@@ -289,17 +320,18 @@ def main() -> int:
     parser.add_argument("--profile", default="demo")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--end", default=END_DATE.isoformat())
+    parser.add_argument("--fault-seed", type=int, default=FAULT_SEED, help="the faults' draws (Auxo: seed + 1)")
     args = parser.parse_args()
     end = date.fromisoformat(args.end)
     if args.phase:
         if args.home is None:
             parser.error("--phase needs --home")
-        report = run_phase(args.home.resolve(), args.phase, args.profile, args.seed, end)
+        report = run_phase(args.home.resolve(), args.phase, args.profile, args.seed, end, args.fault_seed)
         print("BENCH-RESULT " + json.dumps(report, default=str))
         return 0
     if args.work is None:
         parser.error("give --work (the benchmark) or --phase and --home (one run)")
-    result = run_benchmark(args.work, args.profile, seed=args.seed, end=end)
+    result = run_benchmark(args.work, args.profile, seed=args.seed, end=end, fault_seed=args.fault_seed)
     print("BENCH-RESULT " + json.dumps(result, default=str))
     return 0 if result["verdict"]["ok"] else 1
 

@@ -249,6 +249,11 @@ def faults_section(result: dict[str, Any]) -> list[str]:
               f"rerun); Xero calls {over['xero_calls']}×, attempts {over['xero_attempts']}× "
               f"({over['xero_attempts_with_rerun']}× with the rerun); Auxo calls {over['auxo_calls']}×, attempts "
               f"{over['auxo_attempts']}× ({over['auxo_attempts_with_rerun']}× with the rerun)"]
+    waited = faulty.get("waited")
+    if waited:
+        lines.append(f"- run 1 waited {waited['retry_sleep_seconds']} s in {waited['retry_sleeps']} retry pauses "
+                     f"(backoff, Retry-After) and {waited['slow_seconds']} s on slow answers: the faults' own cost; "
+                     "the rest of a difference in time is the shared machine's noise")
     by_system = runs["rerun"]["verdict"]["by_system"]
     lines.append("- verdict after the rerun (documents counted in the sandboxes against the generator's expected "
                  "outcome): " + "; ".join(f"{s}: {v['duplicated']} duplicated, {v['missing']} missing "

@@ -244,7 +244,7 @@ def faults_section(result: dict[str, Any]) -> list[str]:
     lines += _table(["run", "seconds", "Xero calls", "Xero attempts", "Auxo calls", "Auxo attempts", "faults injected",
                      "run succeeded", "duplicated / missing"], rows)
     lines += ["", "Calls: requests the sync's clients made (one per request, however often tried); attempts: what "
-                  "reached the sandbox (its request log). Writes in run 2 are what run 1 left to do.", "",
+                  "reached the sandbox (its request log).", "",
               f"- overhead against the clean run: time {over['seconds']}× ({over['seconds_with_rerun']}× with the "
               f"rerun); Xero calls {over['xero_calls']}×, attempts {over['xero_attempts']}× "
               f"({over['xero_attempts_with_rerun']}× with the rerun); Auxo calls {over['auxo_calls']}×, attempts "
@@ -272,7 +272,7 @@ def faults_section(result: dict[str, Any]) -> list[str]:
     for phase in ("rerun",):
         written = {f"{s} {k}": n for s in ("xero", "auxo")
                    for k, n in runs[phase]["attempts"][s].get("documents_written", {}).items()}
-        lines.append("- documents written by run 2 (what run 1 left undone): "
+        lines.append("- documents written by run 2 (what run 1 left undone, or a rerun writes anyway): "
                      + (", ".join(f"{k} {n}" for k, n in sorted(written.items())) or "none"))
     ledger = ", ".join(f"{k} {v}" for k, v in runs["rerun"]["ledger"].items())
     lines += [f"- ledger after the rerun: {ledger}", ""]

@@ -12,7 +12,9 @@ Benchmarks: ``generator`` (bench_generator.py), ``matching`` (bench_contact_matc
 time and peak memory, a day and the whole year), ``api`` (calls per endpoint against the minimum
 and the one-document-per-call baseline), ``e2e`` (extract + plan + write, in-process, Dagster's
 share apart), ``incremental`` (a second run with nothing changed), ``rate`` (a slice of a large
-day's writes at Xero's real limits). Heavy steps run in processes of their own, so each one's
+day's writes at Xero's real limits), ``faults`` (the demo's days synced with both sandboxes
+injecting faults, synced again without, against a clean run: calls, attempts, time, overhead and
+the duplicated / missing documents in both systems; bench_faults.py; ``--quick``: the tiny profile). Heavy steps run in processes of their own, so each one's
 peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
 the end unless ``--keep``). See bench/README.md for the method and the latest figures.
@@ -33,7 +35,7 @@ from typing import Any
 from bench import report as reporting
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate")
+BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults")
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
@@ -83,6 +85,13 @@ def bench_loader(work: Path) -> dict[str, Any]:
                              "compare_with_extraction; print('BENCH-RESULT ' + json.dumps(compare_with_extraction("
                              f"Path({str(home)!r}))))")
     return _result(out, err, "the loader check")
+
+
+def bench_faults(work: Path, profile: str, fault_seed: int) -> dict[str, Any]:
+    from bench.bench_faults import run_benchmark
+
+    return run_benchmark(work / f"faults-{profile}", profile, fault_seed=fault_seed, timeout=LIMITS["timeout"],
+                         cap_gb=LIMITS["cap_gb"])
 
 
 class Workshop:
@@ -144,6 +153,7 @@ def main() -> int:
                         help="report a sync run as far as it got after this (its reconciliation may take longer)")
     parser.add_argument("--incremental-deadline-min", type=float, default=10.0,
                         help="the same for the second run (nothing to write; the reconciliation alone may be slow)")
+    parser.add_argument("--fault-seed", type=int, default=17, help="the faults benchmark's draws")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the workshops")
@@ -205,6 +215,11 @@ def main() -> int:
                                                   args.incremental_deadline_min)
                 if not args.keep:
                     shutil.rmtree(shop.home, ignore_errors=True)
+        if "faults" in chosen:  # the demo's days (the tiny profile's with --quick), seeded as the demo seeds them
+            profile = "tiny" if args.quick else "demo"
+            out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile, args.fault_seed)
+            if not args.keep:
+                shutil.rmtree(work / f"faults-{profile}", ignore_errors=True)
     finally:
         results["seconds"] = round(time.perf_counter() - started, 1)
         results["finished"] = (date.today() + timedelta(days=0)).isoformat()

@@ -219,6 +219,66 @@ def _rate(lines: list[str], profile: str, rate: dict[str, Any], day_calls: int |
     lines.append("")
 
 
+def _methods(figures: dict[str, int]) -> str:
+    return f"{sum(figures.values())} (" + ", ".join(f"{m} {n}" for m, n in sorted(figures.items())) + ")"
+
+
+def faults_section(result: dict[str, Any]) -> list[str]:
+    """The faults benchmark: each run's calls, attempts and time, the overhead, the verdict."""
+    runs, over, final = result["runs"], result["overhead"], result["verdict"]
+    faulty = runs["faulty"]
+    lines = [f"### Faults — {result['profile']} ({faulty['days'][0]} … {faulty['days'][1]}, seed {result['seed']}, "
+             "limits off, through the demo's runner)", "",
+             "Faults in both sandboxes: " + ", ".join(f"{k} {v:.0%}" for k, v in faulty["faults"]["shares"].items())
+             + f" (slow = {faulty['faults']['slow_seconds']} s; drop = the write commits, the answer is lost; "
+             f"fault seed {faulty['faults']['seed']})", ""]
+    rows = []
+    for phase, label in (("faulty", "1. faults on"), ("rerun", "2. same days, faults off"), ("clean", "3. clean run")):
+        run = runs[phase]
+        injected = "; ".join(f"{s} " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+                             for s, kinds in run["injected"].items() if kinds) or "none"
+        rows.append([label, run["seconds"], _methods(run["calls"]["xero"]), _methods(run["attempts"]["xero"]["by_method"]),
+                     _methods(run["calls"]["auxo"]), _methods(run["attempts"]["auxo"]["by_method"]), injected,
+                     "yes" if run["success"] else "**no**",
+                     f"{run['verdict']['duplicated']} / {run['verdict']['missing']}"])
+    lines += _table(["run", "seconds", "Xero calls", "Xero attempts", "Auxo calls", "Auxo attempts", "faults injected",
+                     "run succeeded", "duplicated / missing"], rows)
+    lines += ["", "Calls: requests the sync's clients made (one per request, however often tried); attempts: what "
+                  "reached the sandbox (its request log).", "",
+              f"- overhead against the clean run: time {over['seconds']}× ({over['seconds_with_rerun']}× with the "
+              f"rerun); Xero calls {over['xero_calls']}×, attempts {over['xero_attempts']}× "
+              f"({over['xero_attempts_with_rerun']}× with the rerun); Auxo calls {over['auxo_calls']}×, attempts "
+              f"{over['auxo_attempts']}× ({over['auxo_attempts_with_rerun']}× with the rerun)"]
+    waited = faulty.get("waited")
+    if waited:
+        lines.append(f"- run 1 waited {waited['retry_sleep_seconds']} s in {waited['retry_sleeps']} retry pauses "
+                     f"(backoff, Retry-After) and {waited['slow_seconds']} s on slow answers: the faults' own cost; "
+                     "the rest of a difference in time is the shared machine's noise")
+    by_system = runs["rerun"]["verdict"]["by_system"]
+    lines.append("- verdict after the rerun (documents counted in the sandboxes against the generator's expected "
+                 "outcome): " + "; ".join(f"{s}: {v['duplicated']} duplicated, {v['missing']} missing "
+                                          f"({v['documents_checked']} documents)" for s, v in by_system.items())
+                 + f" → {'✓' if final['ok'] else '✗'} (target 0 and 0 in both systems)"
+                 + ("" if final["clean_ok"] else " — **the clean run itself is not in step**"))
+    for phase in ("faulty", "rerun", "clean"):
+        for check in runs[phase]["verdict"]["checks"]:
+            if check["duplicated"] or check["missing"]:
+                lines.append(f"  - {phase}: {check['system']} {check['kind']}: {check['duplicated']} duplicated "
+                             f"{check['duplicated_keys'][:10]}, {check['missing']} missing {check['missing_keys'][:10]}")
+    drops = [f for f in faulty["fault_log"] if f["kind"] == "drop"]
+    if drops:
+        lines.append(f"- answers lost after commit in run 1 ({len(drops)}): " + "; ".join(
+            f"#{f['n']} {f['system']} {f['method']} {f['path'].split('/')[-1]}" for f in drops[:30]))
+    for phase in ("rerun",):
+        written = {f"{s} {k}": n for s in ("xero", "auxo")
+                   for k, n in runs[phase]["attempts"][s].get("documents_written", {}).items()}
+        lines.append("- documents written by run 2 (what run 1 left undone, or a rerun writes anyway): "
+                     + (", ".join(f"{k} {n}" for k, n in sorted(written.items())) or "none"))
+    ledger = ", ".join(f"{k} {v}" for k, v in runs["rerun"]["ledger"].items())
+    lines += [f"- ledger after the rerun: {ledger}", ""]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = ["# Benchmark report", "",
@@ -271,5 +331,8 @@ def markdown(results: dict[str, Any]) -> str:
         run2 = bench.get(f"run2/{profile}")
         if run2 and "error" not in run2:
             _incremental(lines, profile, run2)
+    for key, value in bench.items():
+        if key.startswith("faults/") and isinstance(value, dict) and "error" not in value:
+            lines += faults_section(value)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

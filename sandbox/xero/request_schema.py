@@ -181,7 +181,10 @@ def _where(path: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= _VALUE_SHOWN else text[:_VALUE_SHOWN] + "…"
 
 

@@ -222,7 +222,15 @@ def echo(schema_name: str, element: dict) -> dict:
     """``element`` without the fields that break the spec (read-only ones included), so the echo
     of a failed element is still a well-formed document."""
     bad = {error.path[0] for error in _strict(schema_name).iter_errors(element) if error.path}
-    return {key: value for key, value in element.items() if key not in bad}
+    properties = _registry().contents(SPEC_URI)["components"]["schemas"].get(schema_name, {}).get("properties", {})
+    kept = {}
+    for key, value in element.items():
+        is_date = properties.get(key, {}).get("x-is-msdate")
+        if key in bad or value is None or (is_date and value == ""):
+            continue
+        # dates as responses write them (what was sent may be YYYY-MM-DD)
+        kept[key] = dates.ms_date(dates.parse_date(value)) if is_date else value
+    return kept
 
 
 _Strict = validators.extend(

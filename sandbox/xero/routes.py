@@ -34,6 +34,8 @@ def _simple_list(kind: str) -> Handler:
     def handler(request: ApiRequest) -> Reply:
         if request.method != "GET":
             raise MethodNotAllowed
+        if len(request.segments) > 2:  # /Accounts/{id}/Attachments/... is not served
+            raise NotFound(request.path)
         if len(request.segments) == 2:
             return _read(request, lambda tx: one_reply(tx, request, kind, request.segments[1], number_column=None))
         return _read(request, lambda tx: list_reply(tx, request, kind))

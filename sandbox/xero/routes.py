@@ -34,8 +34,6 @@ def _simple_list(kind: str) -> Handler:
     def handler(request: ApiRequest) -> Reply:
         if request.method != "GET":
             raise MethodNotAllowed
-        if len(request.segments) > 2:  # /Accounts/{id}/Attachments/... is not served
-            raise NotFound(request.path)
         if len(request.segments) == 2:
             return _read(request, lambda tx: one_reply(tx, request, kind, request.segments[1], number_column=None))
         return _read(request, lambda tx: list_reply(tx, request, kind))
@@ -288,6 +286,8 @@ def dispatch(request: ApiRequest) -> Reply:
     try:
         if handler is None:
             raise NotFound(request.path)
+        if len(request.segments) > 2 and request.segments[2].lower() != "allocations":
+            raise NotFound(request.path)  # nothing deeper than /{Resource}/{id} but allocations is served
         return handler(request)
     except NotFound:
         return Reply(404, errors.problem(404, "NotFound", "The resource you're looking for cannot be found"))

@@ -175,7 +175,10 @@ def check(case: Any, response: httpx.Response, mode: GenerationMode) -> None:
             for element in body.get("Elements", []):
                 assert all(isinstance(error["Message"], str) and error["Message"]
                            for error in element["ValidationErrors"]), f"{where}: {element}"
-    _CONTRACT.validate(response.request, _without_failed_elements(response))
+    try:
+        _CONTRACT.validate(response.request, _without_failed_elements(response))
+    except Exception as exc:
+        raise AssertionError(f"{where}: {response.status_code} {response.text[:300]}: {exc}") from exc
     if mode is GenerationMode.POSITIVE:
         refused = [message for message in messages_of(body) if SCHEMA_REFUSAL.match(message)]
         assert not refused, f"{where}: a request that follows the spec was refused: {refused}"

@@ -28,7 +28,7 @@ from tests.sandbox.auxo.openapi_check import ContractValidator
 
 FUZZ = settings(deadline=None, derandomize=True, database=None, phases=[Phase.generate],
                 suppress_health_check=list(HealthCheck))
-EXAMPLES = {"POST": 6, "GET": 2}
+EXAMPLES = {"POST": 4, "GET": 2}
 BASE = "http://auxo.test"
 
 SPEC = yaml.safe_load(OPENAPI_PATH.read_text())

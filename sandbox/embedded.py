@@ -25,7 +25,8 @@ class EmbeddedTransport(httpx.BaseTransport):
     """An httpx transport onto an in-process sandbox that fails like a network would."""
 
     def __init__(self, wsgi_app: ASGIMiddleware) -> None:
-        self._inner = httpx.WSGITransport(app=wsgi_app)
+        self.app = wsgi_app
+        self._inner = httpx.WSGITransport(app=_pep3333_path(wsgi_app))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -39,6 +40,18 @@ class EmbeddedTransport(httpx.BaseTransport):
             raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.",
                                             request=request)
         return response
+
+
+def _pep3333_path(wsgi_app: ASGIMiddleware):
+    """httpx hands WSGI apps the decoded path as text, where PEP 3333 wants its UTF-8 bytes as
+    latin-1 text (what a2wsgi decodes): without this a path with any non-ASCII character, e.g.
+    ``/Contacts/Zoë``, fails in the bridge instead of reaching the sandbox."""
+
+    def app(environ: dict, start_response):
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "").encode("utf-8").decode("latin-1")
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 def _create_app(system: str, state_dir: Path):

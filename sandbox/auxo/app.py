@@ -44,7 +44,7 @@ def _documents(body: bytes) -> int:
         return 0
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return 0
     items = parsed.get("items") if isinstance(parsed, dict) else None
     return len(items) if isinstance(items, list) else 1

@@ -155,7 +155,7 @@ async def bulk_write(request: Request, write: str) -> Response:
         raise RequestError(400, "invalid_request", "Idempotency-Key must be 1 to 255 characters.")
     try:
         body = json.loads(raw or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise RequestError(400, "invalid_request", "The body is not valid JSON.") from None
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:

@@ -109,7 +109,10 @@ def timestamp_to_us(text: str) -> int:
     moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     if moment.tzinfo is None:
         raise ValueError(f"timestamp without a time zone: {text!r}")
-    delta = moment.astimezone(UTC) - EPOCH
+    try:
+        delta = moment.astimezone(UTC) - EPOCH
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 has no UTC instant
+        raise ValueError(f"timestamp out of range: {text!r}") from None
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 

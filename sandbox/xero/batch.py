@@ -5,13 +5,15 @@ back the whole batch and the reply is a 400 ValidationException listing the fail
 With ``summarizeErrors=false`` every element stands alone: the reply is a 200 where each element
 carries ``StatusAttributeString`` ("OK", "WARNING" or "ERROR") and failed ones their
 ``ValidationErrors``. The ``Idempotency-Key`` is checked and recorded in the same transaction.
+Every element is first checked against the spec's schema for its kind (request_schema.py), so a
+handler only ever sees well-typed fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sandbox.xero import errors, idempotency, state
+from sandbox.xero import errors, idempotency, request_schema, state
 from sandbox.xero.errors import BadRequest, Invalid, NotFound
 from sandbox.xero.listing import render
 from sandbox.xero.store import Tx
@@ -33,11 +35,13 @@ def run_elements(tx: Tx, request: ApiRequest, kind: str, plural: str, id_field: 
     tx.conn.execute("SAVEPOINT batch")
     for raw in elements:
         try:
+            if problems := request_schema.problems(kind, raw):
+                raise Invalid(problems, raw)
             with tx.store.savepoint(tx):
                 doc = process(tx, raw)
             results.append(_annotate(render(kind, doc, unitdp=request.unitdp)))
         except Invalid as exc:
-            element = dict(exc.element) if exc.element is not None else {}
+            element = request_schema.echo(kind, dict(exc.element) if exc.element is not None else {})
             if id_field and element.get(id_field) and tx.get(kind, str(element[id_field])) is None:
                 element[id_field] = errors.EMPTY_ID  # never saved: Xero echoes an empty id
             echo = errors.failed_element(kind, id_field, render(kind, dict(element), unitdp=request.unitdp),

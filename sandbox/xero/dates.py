@@ -63,6 +63,16 @@ def date_of(value: str | None) -> date | None:
     return None if ms is None else ms_to_date(ms)
 
 
+_MS_RANGE = (date_to_ms(date.min), date_to_ms(date.max))
+
+
+def _in_range(ms: int) -> int:
+    """``ms`` if it is a day Python (and SQLite's integers) can hold; ``ValueError`` otherwise."""
+    if not _MS_RANGE[0] <= ms <= _MS_RANGE[1]:
+        raise ValueError(f"date out of range: /Date({ms})/")
+    return ms
+
+
 def parse_date(value: object) -> date:
     """A request date: ``YYYY-MM-DD``, an ISO datetime (its date part) or ``/Date(ms[±hhmm])/``.
 
@@ -75,7 +85,7 @@ def parse_date(value: object) -> date:
     text = value.strip()
     ms = ms_of(text)
     if ms is not None:
-        return ms_to_date(ms)
+        return ms_to_date(_in_range(ms))
     if len(text) == 10:
         return date.fromisoformat(text)
     return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
@@ -87,7 +97,7 @@ def parse_timestamp_ms(value: str) -> int:
     text = value.strip()
     ms = ms_of(text)
     if ms is not None:
-        return ms
+        return _in_range(ms)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

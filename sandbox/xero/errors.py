@@ -85,6 +85,12 @@ BANK_TRANSACTION_LOCKED = "This bank transaction cannot be edited as its prepaym
 ACCOUNT_CODE_UNIQUE = "Please enter a unique Code."
 ACCOUNT_TYPE_INVALID = "'{value}' is not a valid account Type."
 ONE_ACCOUNT_PER_CALL = "Only one account can be created per request."
+# what breaks the spec's schema (sandbox/xero/request_schema.py); dates and numbers use the texts above
+TOO_LONG = "{field} must not be more than {limit} characters long."
+GUID_INVALID = "'{value}' is not a valid GUID for {field}."
+VALUE_INVALID = "'{value}' is not a valid value for {field}."
+TYPE_WRONG = "{field} must be {what}."
+JSON_TYPE_NAMES = {"string": "text", "boolean": "true or false", "object": "an object", "array": "a list"}
 
 # element flags: which field marks a failed element, per kind (as Xero's examples show)
 ERROR_FLAG = {"Invoice": "HasErrors", "CreditNote": "HasErrors", "Contact": "HasValidationErrors",

@@ -67,6 +67,9 @@ def base_filters(request: ApiRequest, kind: Kind) -> tuple[list[str], list[objec
             sql, where_params = where.to_sql(kind, text)
         except where.WhereError as exc:
             raise BadRequest(str(exc), error_type="QueryParseException", number=16) from exc
+        except RecursionError as exc:
+            raise BadRequest("The where filter is nested too deeply.", error_type="QueryParseException",
+                             number=16) from exc
         clauses.append(sql)
         params.extend(where_params)
     ids = [value.lower() for value in _csv(request.param("IDs"))]

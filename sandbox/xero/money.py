@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 _Q4 = Decimal("0.0001")
+# Inputs are below 10^12 (request_schema.py), but a batch of lines can sum past the default 28 digits
+# that quantize() may produce; rounding in a wider context keeps such a total a number, not a crash.
+_WIDE = Context(prec=60)
 
 
 def q2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def q4(value: Decimal) -> Decimal:
-    return value.quantize(_Q4, rounding=ROUND_HALF_UP)
+    return value.quantize(_Q4, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def qdp(value: Decimal, dp: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def to_decimal(value: object) -> Decimal:

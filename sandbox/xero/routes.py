@@ -286,6 +286,8 @@ def dispatch(request: ApiRequest) -> Reply:
     try:
         if handler is None:
             raise NotFound(request.path)
+        if len(request.segments) > 2 and request.segments[2].lower() != "allocations":
+            raise NotFound(request.path)  # nothing deeper than /{Resource}/{id} but allocations is served
         return handler(request)
     except NotFound:
         return Reply(404, errors.problem(404, "NotFound", "The resource you're looking for cannot be found"))

@@ -61,9 +61,11 @@ class ApiRequest:
     def int_param(self, name: str) -> int | None:
         value = self.param(name)
         try:
-            return int(value) if value is not None else None
+            number = int(value) if value is not None else None
         except ValueError:
             return None
+        # the spec's integer parameters are int32; a larger page would overflow SQLite's OFFSET
+        return number if number is None or -2**31 <= number < 2**31 else None
 
     @property
     def unitdp(self) -> int:
@@ -82,6 +84,8 @@ class ApiRequest:
                 self._json = jsonio.loads(self.body)
             except ValueError as exc:
                 raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+            except RecursionError as exc:
+                raise BadRequest("The request body is not valid JSON: nested too deeply.") from exc
         return self._json
 
     def elements(self, plural: str) -> list[dict]:

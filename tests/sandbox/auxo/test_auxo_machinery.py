@@ -141,4 +141,4 @@ def test_serve_prints_how_to_connect_and_serves_the_same_state(state_dir: Path, 
 
 
 def test_embedded_transports_share_the_app_per_state(state_dir: Path) -> None:
-    assert transport("auxo", state_dir)._inner.app is transport("auxo", state_dir)._inner.app
+    assert transport("auxo", state_dir).app is transport("auxo", state_dir).app

@@ -150,7 +150,7 @@ def api_state(api: XeroApi) -> Path:
     transport = api.http._transport  # the embedded transport knows its state folder through the app cache
     from sandbox.embedded import _apps
 
-    return next(key[1] for key, app in _apps.items() if transport._inner.app is app)
+    return next(key[1] for key, app in _apps.items() if transport.app is app)
 
 
 def test_fault_shares_spare_admin(api: XeroApi, admin: Admin) -> None:

@@ -6,15 +6,25 @@ import dagster as dg
 
 import sandbox.xero
 from assets.recon import checks
-from assets.resources import build_xero_client
+from assets.resources import EMBEDDED_XERO_URL
 from assets.sinks import AUXO_WRITES, XERO_WRITES
 from pipelines import settings
+from pipelines.xero.auth import XeroCredentials
+from pipelines.xero.client import XeroClient, XeroEndpoints
+from sandbox.embedded import transport
 from tests.e2e.test_spine import small_workshop
 
 
 def test_an_archived_mapped_account_blocks_the_writes_and_says_what_to_fix(home: Path) -> None:
     small_workshop()
-    with build_xero_client() as client:
+    # a person archives the account in Xero: the sync itself only reads settings (accounting.settings.read)
+    state = settings.sandbox_state_dir("xero")
+    creds = sandbox.xero.credentials(state)
+    person = XeroClient(XeroCredentials(creds["client_id"], creds["client_secret"], scopes="accounting.settings"),
+                        tenant_id=creds["tenant_id"], transport=transport("xero", state),
+                        endpoints=XeroEndpoints(f"{EMBEDDED_XERO_URL}/api.xro/2.0", f"{EMBEDDED_XERO_URL}/connect/token",
+                                                f"{EMBEDDED_XERO_URL}/connections"))
+    with person as client:
         stock = next(a for a in client.get("Accounts")["Accounts"] if a["Code"] == "630")
         client.write("POST", f"Accounts/{stock['AccountID']}", "Accounts", [{"Status": "ARCHIVED"}],
                      idempotency_key="archive-630-for-the-test")

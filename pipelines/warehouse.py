@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines import settings
 
@@ -74,3 +75,13 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     row = fetch_one(con, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                     [schema, table])
     return bool(row and row[0])
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` queryable as ``name`` on ``con`` for the length of a ``with`` block."""
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)

@@ -12,8 +12,7 @@ invoice line holds); each plan asset replaces its own rows for the days it plann
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import duckdb
 import polars as pl
@@ -41,18 +40,10 @@ from assets.inventory.toggles import HISTORY_SCHEMA as SETTING_HISTORY_SCHEMA
 from assets.inventory.toggles import SyncSettings
 from pipelines import warehouse
 from pipelines.sync.ledger import Ledger
+from pipelines.warehouse import registered
 
 EXCEPTIONS_TABLE = "plans.inventory_exceptions"
 OUR_REF_PREFIXES = ("cogs:", "cogs_reversal:", "bill:", "stock_journal:")
-
-
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    con.register(name, frame)
-    try:
-        yield
-    finally:
-        con.unregister(name)
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: str, schema: Mapping[str, pl.DataType], sql: str,
@@ -80,7 +71,7 @@ def known_refs(con: duckdb.DuckDBPyConnection, connection_id: str) -> frozenset[
 
 def _parts(con: duckdb.DuckDBPyConnection, connection_id: str, part_ids: pl.Series) -> pl.DataFrame:
     wanted = pl.DataFrame({"part_id": part_ids.drop_nulls().unique()}, schema={"part_id": pl.String})
-    with _registered(con, "wanted_parts", wanted):
+    with registered(con, "wanted_parts", wanted):
         return _read(con, "auxo_parts", PART_SCHEMA, "join wanted_parts w on w.part_id = t.id "
                      "where t.connection_id = ?", [connection_id])
 
@@ -98,7 +89,7 @@ def _cost_history(con: duckdb.DuckDBPyConnection, connection_id: str, lines: pl.
     if needs.is_empty() or not warehouse.table_exists(con, "staging", "auxo_part_cost_history"):
         return typed([], COST_HISTORY_SCHEMA)
     columns = ", ".join(f'h."{name}"' for name in COST_HISTORY_SCHEMA)
-    with _registered(con, "cost_needs", needs):
+    with registered(con, "cost_needs", needs):
         frame = con.sql(
             f"""
             with history as (select * from staging.auxo_part_cost_history where connection_id = ?),
@@ -118,7 +109,7 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
     credits = _read(con, "auxo_invoice_credits", CREDIT_SCHEMA,
                     "where connection_id = ? and credit_date between ? and ?", [connection_id, window.first, window.last])
     credited = pl.DataFrame({"id": credits["invoice_id"].drop_nulls().unique()}, schema={"id": pl.String})
-    with _registered(con, "credited_invoices", credited):
+    with registered(con, "credited_invoices", credited):
         # the window's invoices the sync covers (history from before the sync start never gets a journal:
         # a window over a year of it would read millions of lines), and every invoice credited in it
         invoices = _read(con, "auxo_invoices", INVOICE_SCHEMA,
@@ -128,7 +119,7 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
                          "or id in (select id from credited_invoices))",
                          [connection_id, window.first, window.last, settings.sync_start_date,
                           settings.sync_start_date])
-    with _registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
+    with registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
         lines = _read(con, "auxo_invoice_lines", LINE_SCHEMA, "join wanted_documents w on w.id = t.document_id "
                       "where t.connection_id = ? and t.kind = 'part'", [connection_id])
         credit_lines = _read(con, "auxo_invoice_credit_lines", LINE_SCHEMA, "join wanted_documents w "
@@ -143,7 +134,7 @@ def read_bill_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
     orders = _read(con, "auxo_purchase_orders", PURCHASE_ORDER_SCHEMA,
                    "where connection_id = ? and received_date between ? and ?",
                    [connection_id, window.first, window.last])
-    with _registered(con, "wanted_orders", orders.select("id")):
+    with registered(con, "wanted_orders", orders.select("id")):
         lines = _read(con, "auxo_purchase_order_lines", PURCHASE_ORDER_LINE_SCHEMA,
                       "join wanted_orders w on w.id = t.purchase_order_id where t.connection_id = ? "
                       "order by t.purchase_order_id, t.line_no", [connection_id])

@@ -32,6 +32,7 @@ import polars as pl
 
 from pipelines.sync import errors
 from pipelines.sync.plan import resolve_refs
+from pipelines.warehouse import registered
 
 # -- the state machine ------------------------------------------------------------------------------
 
@@ -77,11 +78,9 @@ EVENTS: dict[str, Event] = {
     "supersede": Event(SUPERSEDABLE, "skipped", "a newer version of the same document was planned"),
     "duplicate": Event(SENDABLE, "skipped", "its document was already created by an earlier version"),
 }
-# Events that change nothing, named so the tests and docs can walk them: an answer lost keeps ``sent``;
-# a lookup that fails keeps the unknown state (and nothing for that document is sent in the run); a
-# process killed before a commit leaves the state before it, after a commit the state after it.
-NO_CHANGE_EVENTS = ("answer_lost", "lookup_failed", "killed")
-
+# Events that change nothing (tests/pipelines/sync/test_write_states.py walks them all the same): an
+# answer lost keeps ``sent``; a lookup that fails keeps the unknown state, and nothing of that document
+# is sent in the run; a process killed before a commit leaves the state before it, after it the state after.
 
 
 def transition_table_markdown() -> str:
@@ -98,10 +97,13 @@ def transition_table_markdown() -> str:
 # the stored columns each resulting state sets
 _STATUS_OF = {"planned": "planned", "sent": "sent", "retrying": "failed", "confirmed": "confirmed",
               "refused": "failed", "held": "held", "blocked": "blocked", "skipped": "skipped"}
-STATUSES = tuple(dict.fromkeys(_STATUS_OF.values()))
 
 STATE_SQL = ("CASE WHEN status = 'failed' THEN CASE WHEN error_class = 'retryable' THEN 'retrying' "
              "ELSE 'refused' END ELSE status END")
+
+
+def _keys(keys: Iterable[str]) -> pl.DataFrame:
+    return pl.DataFrame({"idempotency_key": list(dict.fromkeys(keys))}, schema={"idempotency_key": pl.String})
 
 
 def _in(states: Iterable[str]) -> str:
@@ -110,12 +112,6 @@ def _in(states: Iterable[str]) -> str:
 
 class IllegalTransition(RuntimeError):
     """An event applied to a row whose state does not allow it (a bug in the caller, never data)."""
-
-
-def state_of(status: str, error_class: str | None) -> str:
-    if status == "failed":
-        return "retrying" if error_class == errors.RETRYABLE else "refused"
-    return status
 
 
 # -- storage ----------------------------------------------------------------------------------------
@@ -235,15 +231,14 @@ class Ledger:
 
     def rows(self, keys: Sequence[str]) -> pl.DataFrame:
         """This connection's rows for ``keys``, with ``state`` and the predicate columns."""
-        frame = pl.DataFrame({"idempotency_key": list(dict.fromkeys(keys))}, schema={"idempotency_key": pl.String})
-        with _registered(self.con, "wanted_keys", frame):
+        with registered(self.con, "wanted_keys", _keys(keys)):
             return self.con.sql("select w.* from sync.writes w join wanted_keys using (idempotency_key) "
                                 "where w.connection_id = ?", params=[self.connection_id]).pl()
 
     def unknown_for_documents(self, keys: Sequence[str]) -> pl.DataFrame:
         """Every row of unknown outcome for the documents of ``keys``, whatever its own key."""
         frame = self.rows(keys).select(*DOCUMENT).unique()
-        with _registered(self.con, "wanted_documents", frame):
+        with registered(self.con, "wanted_documents", frame):
             return self.con.sql(
                 "select w.* from sync.writes w join wanted_documents d using (connection_id, target, entity, "
                 "operation, ref) where w.connection_id = ? and w.unknown_outcome order by w.sent_at",
@@ -284,8 +279,7 @@ class Ledger:
     def already_created(self, keys: Sequence[str]) -> dict[str, str]:
         """Of the sendable creates among ``keys``, those whose document another version already created
         -> the id it was created with."""
-        frame = pl.DataFrame({"idempotency_key": list(keys)}, schema={"idempotency_key": pl.String})
-        with _registered(self.con, "wanted_keys", frame):
+        with registered(self.con, "wanted_keys", _keys(keys)):
             rows = self.con.execute(
                 f"""
                 select c.idempotency_key, arg_max(o.target_id, o.confirmed_at)
@@ -349,7 +343,7 @@ class Ledger:
         if strangers:
             raise ValueError(f"a plan for connection {self.connection_id!r} holds rows of {sorted(strangers)}")
         stamp = now()
-        with _registered(self.con, "incoming_plan", plan):
+        with registered(self.con, "incoming_plan", plan):
             existing = self.con.execute(
                 "select count(*) from sync.write_ledger l join incoming_plan p using (idempotency_key)").fetchall()[0][0]
             self.con.execute(
@@ -372,8 +366,7 @@ class Ledger:
 
     def settle_versions(self, current_keys: Sequence[str], run_id: str) -> int:
         """Supersede the replaceable older versions of the documents of ``current_keys``; how many."""
-        frame = pl.DataFrame({"idempotency_key": list(current_keys)}, schema={"idempotency_key": pl.String})
-        with _registered(self.con, "current_versions", frame):
+        with registered(self.con, "current_versions", _keys(current_keys)):
             older = self.con.execute(
                 """
                 select distinct o.idempotency_key
@@ -461,13 +454,16 @@ class Ledger:
                              schema={"idempotency_key": pl.String, "new_target_id": pl.String})
         if target_ids is not None:
             assignments += ", target_id = e.new_target_id"
-        current = self.rows(keys).select("idempotency_key", "state")
+        with registered(self.con, "wanted_keys", _keys(keys)):
+            current = self.con.sql(f"select idempotency_key, {STATE_SQL} as state from sync.write_ledger "
+                                   "join wanted_keys using (idempotency_key) where connection_id = ?",
+                                   params=[self.connection_id]).pl()
         wrong = current.filter(~pl.col("state").is_in(sorted(spec.sources))).rows()
         if wrong or current.height != len(keys):
             missing = sorted(set(keys) - set(current["idempotency_key"].to_list()))
             raise IllegalTransition(f"{event} applies to {sorted(spec.sources)}, not to "
                                     f"{wrong + [(k, 'not in this connection') for k in missing]}")
-        with _registered(self.con, "event_rows", frame):
+        with registered(self.con, "event_rows", frame):
             self.con.execute(
                 f"update sync.write_ledger l set {assignments}, run_id = ?, updated_at = ? from event_rows e "
                 "where l.idempotency_key = e.idempotency_key and l.connection_id = ?",
@@ -482,19 +478,6 @@ class Ledger:
 def _check_state(state: str) -> None:
     if state not in STATES:
         raise ValueError(f"unknown write state {state!r}; one of {sorted(STATES)}")
-
-
-class _registered:
-    """``con.register(name, frame)`` for the length of a ``with`` block."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-        self.con, self.name, self.frame = con, name, frame
-
-    def __enter__(self) -> None:
-        self.con.register(self.name, self.frame)
-
-    def __exit__(self, *exc: object) -> None:
-        self.con.unregister(self.name)
 
 
 # -- what the retry sensor re-runs ----------------------------------------------------------------------

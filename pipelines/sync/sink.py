@@ -137,6 +137,7 @@ class Sink:
     def _reconcile(self, keys: list[str]) -> int:
         rows = self.ledger.unknown_for_documents(keys)
         found: list[tuple[dict[str, Any], Outcome]] = []
+        known = self.ledger.known_targets(PLACEHOLDER_SYSTEM) if not rows.is_empty() else {}
         for row in rows.iter_rows(named=True):
             client = self.clients.get(row["target"])
             if client is None:
@@ -144,7 +145,7 @@ class Sink:
                 continue
             adapter = adapter_for(row["target"], row["entity"], row["operation"])
             try:
-                payload = resolve_refs(json.loads(row["payload"]), self.ledger.known_targets(PLACEHOLDER_SYSTEM))
+                payload = resolve_refs(json.loads(row["payload"]), known)
             except KeyError:
                 # a placeholder no write ever filled: the request could not have named its dependency
                 self.ledger.apply("not_found", [row["idempotency_key"]], self.run_id)
@@ -161,6 +162,8 @@ class Sink:
             if target_id:
                 self.ledger.confirm([(row["idempotency_key"], target_id)], self.run_id, event="found")
                 found.append((row, Outcome(True, target_id=target_id)))
+                if row["operation"] == "create" and row["target"] == PLACEHOLDER_SYSTEM:
+                    known[row["ref"]] = target_id  # a later row's placeholder may name it (rows go by sent_at)
             else:
                 self.ledger.apply("not_found", [row["idempotency_key"]], self.run_id)
         # an older version known not written is replaced by the version in play

@@ -40,7 +40,6 @@ READ_ONLY = frozenset({"accounting.settings"})  # the sync never writes these: i
 SYNC_SCOPES: tuple[str, ...] = tuple(dict.fromkeys(
     f"{scope}.read" if scope in READ_ONLY else scope for scope in ENDPOINT_SCOPES.values()))
 DEFAULT_SCOPES = " ".join(SYNC_SCOPES)
-RETIRED_SCOPES = frozenset({"accounting.transactions", "accounting.transactions.read", "accounting.reports.read"})
 
 
 def authorization_code_scopes(scopes: str = DEFAULT_SCOPES) -> str:

@@ -3,9 +3,10 @@
 The warehouse holds what the ``large`` profile makes in a year (docs/generator.md): 20,000 parts,
 5,000 invoices a day with 20,000 part lines (7.3M lines in all), 1,000 purchase orders a day and
 their receipts in the cost history, 40 stock adjustments a day. One day is planned the way the asset
-does it — read from DuckDB, plan, validate, build the plan frame — and must take seconds, not
-minutes: only the day (and the cost history of its parts) is read, and the logic is set-based.
-Run with ``-s`` to see the figures (docs/inventory.md keeps them).
+does it — read from DuckDB, plan, validate, build the plan frame: only the day's documents (and the
+cost history of its parts) are read, whatever the history holds. ``INVENTORY_SCALE_DAYS`` sets the
+history (default 90 days, to keep the suite fast; 365 is the ``large`` year). Run with ``-s`` to see
+the times; they are figures, not assertions (bench/ measures speed: ``bench --only compute``).
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from tests.assets.inventory.factories import MAPPINGS
 
 pytestmark = pytest.mark.slow
 
-DAYS = int(os.environ.get("INVENTORY_SCALE_DAYS", "365"))
+DAYS = int(os.environ.get("INVENTORY_SCALE_DAYS", "90"))
 FIRST = date(2025, 3, 1)
 DAY = FIRST + timedelta(days=DAYS - 1)  # the busiest day is the last one: the whole history is before it
 INVOICES_PER_DAY, PART_LINES_PER_INVOICE, PARTS = 5_000, 4, 20_000
 ORDERS_PER_DAY, LINES_PER_ORDER, ADJUSTMENTS_PER_DAY = 1_000, 5, 40
-TARGET_SECONDS = {"cogs": 15.0, "bills": 5.0, "adjustments": 2.0}
 
 BUILD = f"""
 insert into staging.auxo_sync_settings (connection_id, send_purchase_orders, create_inventory_journals, sync_start_date)
@@ -102,7 +102,7 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
         stage(connection, spec)
     started = time.perf_counter()
     connection.execute(BUILD)
-    print(f"\nbuilt a year of staging in {time.perf_counter() - started:.1f} s: "
+    print(f"\nbuilt {DAYS} days of staging in {time.perf_counter() - started:.1f} s: "
           + ", ".join(f"{name} {connection.execute(f'select count(*) from staging.{name}').fetchall()[0][0]:,}"
                       for name in ("auxo_invoice_lines", "auxo_part_cost_history", "auxo_purchase_order_lines")))
     yield connection
@@ -110,7 +110,7 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
 
 
 @pytest.mark.parametrize("kind", ["cogs", "bills", "adjustments"])
-def test_a_busy_day_plans_in_seconds(con, kind):
+def test_a_busy_day_reads_and_plans_only_its_own_documents(con, kind):
     window = Window(DAY, DAY)
     read, planner = {"cogs": (tables.read_cogs_inputs, plan_cogs_journals),
                      "bills": (tables.read_bill_inputs, plan_purchase_order_bills),
@@ -127,4 +127,7 @@ def test_a_busy_day_plans_in_seconds(con, kind):
     expected = {"cogs": INVOICES_PER_DAY * PART_LINES_PER_INVOICE * 9 // 10, "bills": ORDERS_PER_DAY,
                 "adjustments": ADJUSTMENTS_PER_DAY}[kind]
     assert frame.height == expected
-    assert done - started < TARGET_SECONDS[kind]
+    read_documents = getattr(inputs, {"cogs": "invoices", "bills": "purchase_orders",
+                                      "adjustments": "adjustments"}[kind])
+    day_documents = {"cogs": INVOICES_PER_DAY, "bills": ORDERS_PER_DAY, "adjustments": ADJUSTMENTS_PER_DAY}[kind]
+    assert read_documents.height == day_documents  # the day's, not the history's

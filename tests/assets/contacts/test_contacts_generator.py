@@ -3,7 +3,6 @@ the expected links (no false links, no missed ones), exactly the review cases, t
 planted edits on both sides — and a re-run writes nothing."""
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -112,4 +111,3 @@ def test_the_tiny_profile_has_every_case(world):
     cases = set(world["expected"]["contact_links"]["case"]) | set(world["expected"]["contact_review"]["reason"])
     assert {"linked", "archived_linked", "exact", "normalised", "duplicate_name", "name_only", "ambiguous",
             "archived_match"} <= cases
-    assert Path(settings.sandbox_state_dir("auxo")).name == "auxo"

@@ -15,7 +15,7 @@ import polars as pl
 
 from sandbox.generator.bookkeeping import setting_at
 from sandbox.generator.documents import line_id
-from sandbox.generator.timeline import us_to_text
+from sandbox.generator.timeline import local_date, us_to_text
 from sandbox.generator.workshop import Workshop
 from sandbox.generator.xero_payloads import (
     BANK,
@@ -92,9 +92,12 @@ def _xero_effects(w: Workshop) -> pl.DataFrame:
 
 
 def invoices(w: Workshop) -> pl.DataFrame:
-    """Every in-scope invoice: what a correct sync leaves in Xero and in Auxo."""
+    """Every in-scope invoice: what a correct sync leaves in Xero and in Auxo (``reference``: the
+    vehicle registration Xero's ``Reference`` carries)."""
     scope = w.invoices.filter(pl.col("in_scope")).join(_xero_effects(w), left_on="idx", right_on="invoice_idx",
-                                                       how="left", maintain_order="left")
+                                                       how="left", maintain_order="left").join(
+        w.vehicles.select(vehicle_idx="idx", registration="registration"), on="vehicle_idx", how="left",
+        maintain_order="left")
     extra_total = pl.col("xero_extra_total").fill_null(0)
     paid = pl.col("amount_paid") + pl.col("xero_paid").fill_null(0) - pl.col("xero_deleted").fill_null(0)
     credited = pl.col("amount_credited") + pl.col("xero_allocated").fill_null(0)
@@ -108,7 +111,8 @@ def invoices(w: Workshop) -> pl.DataFrame:
     total = pl.col("total") + extra_total
     due = pl.when(voided).then(0).otherwise(total - paid - credited)
     return scope.select(
-        invoice_id="id", number="number", invoice_date="invoice_date", outcome=outcome,
+        invoice_id="id", number="number", invoice_date="invoice_date", reference=pl.col("registration").fill_null(""),
+        outcome=outcome,
         error_code=pl.coalesce(error, waiting), xero_invoice_id="xero_invoice_id",
         xero_total=pl.col("total") + extra_total, xero_total_tax=pl.col("gst") + pl.col("xero_extra_gst").fill_null(0),
         xero_amount_due=due,
@@ -205,7 +209,7 @@ def payments(w: Workshop) -> pl.DataFrame:
              .otherwise(pl.lit("to_create")))
     return frame.select(
         payment_id="id", kind="kind", invoice_number="invoice_number", job_id="job_id", amount="amount",
-        payment_date=pl.col("created_us").map_elements(lambda us: us_to_text(us)[:10], return_dtype=pl.String),
+        payment_date=local_date("created_us").cast(pl.String),  # the workshop's day, as Auxo records it
         account=pl.col("method").replace_strict(METHOD_ACCOUNT, default=CLEARING)
         if not frame.is_empty() else pl.lit(CLEARING),
         deposit_bank_account=pl.when(pl.col("kind") == "deposit").then(pl.lit(BANK)).otherwise(None),

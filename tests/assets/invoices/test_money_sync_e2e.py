@@ -24,6 +24,7 @@ import pytest
 import sandbox.auxo
 import sandbox.xero
 from pipelines import settings
+from pipelines.xero.dates import ms_date_to_date
 from sandbox.embedded import forget_apps, transport
 from sandbox.generator import expected as expected_outcome
 from sandbox.generator import generate, seed_sandboxes
@@ -110,12 +111,15 @@ def test_every_auxo_invoice_is_in_xero_once_with_auxos_total_gst_and_amount_due(
     sent = invoices.filter(pl.col("outcome").is_in(SENT_OUTCOMES))
     assert sent.height >= 40 and set(sent["planted"].drop_nulls()) >= {"inclusive_freight_discount",
                                                                          "auxo_edited_after_sync"}
+    assert sent.filter(pl.col("reference") != "").height >= 10  # registrations, not all blank
     for row in sent.iter_rows(named=True):
         (xero,) = in_xero[row["number"]]
         invoice = auxo[row["number"]]
         adjustment = [line for line in invoice["lines"] if line["kind"] == "xero_adjustment"]
         assert (cents(xero["Total"]), cents(xero["TotalTax"]), cents(xero["AmountDue"]), xero["Status"]) == \
             (row["xero_total"], row["xero_total_tax"], row["xero_amount_due"], row["xero_status"]), row["number"]
+        assert (ms_date_to_date(xero["Date"]), xero.get("Reference", "")) == (row["invoice_date"], row["reference"]), \
+            row["number"]  # Xero's date is Auxo's invoice date; the vehicle registration is the Reference
         assert (invoice["status"], cents(invoice["balance"]), invoice["sync_status"]) == \
             (row["auxo_status"], row["auxo_balance"], "synced"), row["number"]
         assert (sum(cents(line["line_total"]) for line in adjustment), sum(cents(line["gst"]) for line in adjustment)) \
@@ -154,9 +158,19 @@ def test_payments_deposits_and_credits_reach_xero_once(synced: Path) -> None:
     auxo = {payment["id"]: payment for payment in auxo_records("payments")}
     to_create = expected(synced, "payments").filter(pl.col("state") == "to_create")
     assert to_create.height >= 5 and "deposit" in to_create["kind"].to_list()
+    deposits = {t["Reference"]: t for t in xero_documents("BankTransactions") if t["Type"] == "RECEIVE-PREPAYMENT"}
+    payments = {p["Reference"]: p for p in xero_payments}
     for row in to_create.iter_rows(named=True):
         prefix = "Auxo DEP" if row["kind"] == "deposit" else "Auxo PAY"
         assert by_reference.get(f"{prefix} {row['payment_id']}") == 1, row["payment_id"]
+        if row["kind"] == "deposit":  # into the deposit bank account, as a prepayment on the day it was taken
+            deposit = deposits[f"Auxo DEP {row['payment_id']}"]
+            assert (deposit["BankAccount"]["Code"], ms_date_to_date(deposit["Date"]).isoformat(), cents(deposit["Total"])) \
+                == (row["deposit_bank_account"], row["payment_date"], row["amount"]), row["payment_id"]
+        else:  # to the clearing account of its method, on the day it was taken
+            payment = payments[f"Auxo PAY {row['payment_id']}"]
+            assert (payment["Account"]["Code"], ms_date_to_date(payment["Date"]).isoformat(), cents(payment["Amount"])) \
+                == (row["account"], row["payment_date"], row["amount"]), row["payment_id"]
         assert auxo[row["payment_id"]]["sync_status"] == "synced" and auxo[row["payment_id"]]["xero_payment_id"]
     for row in expected(synced, "credit_notes").filter(pl.col("state") == "to_create").iter_rows(named=True):
         (note,) = [n for n in xero_documents("CreditNotes") if n["CreditNoteNumber"] == row["number"]]

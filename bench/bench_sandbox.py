@@ -12,7 +12,7 @@ own path: token, headers, Idempotency-Key, JSON), each write endpoint the sync u
 warm-up call and ``--rounds`` timed calls of ``--batch`` documents: PUT Contacts (create),
 POST Contacts (update), PUT Invoices, PUT ManualJournals, PUT CreditNotes, PUT Payments (paying
 the invoices this benchmark created). Every element must come back ``OK``, so what is timed is
-the sandbox's real work. Figures: ms per call (median, p95, the warm-up call apart — it loads the
+the sandbox's real work (the client's own 60-a-minute pacing lifted, see :func:`measure`). Figures: ms per call (median, p95, the warm-up call apart — it loads the
 request spec once per process), against the 50 ms target, and the state's size.
 """
 
@@ -155,7 +155,13 @@ def _figures(times: list[float], first: float, batch: int) -> dict[str, Any]:
 
 
 def measure(state: Path, *, rounds: int = ROUNDS, batch: int = BATCH) -> dict[str, Any]:
-    """Time ``rounds`` calls of ``batch`` documents per write endpoint on the state in ``state``."""
+    """Time ``rounds`` calls of ``batch`` documents per write endpoint on the state in ``state``.
+
+    The client's own 60-a-minute pacing is lifted (as in the other sync benchmarks; the sandbox's
+    rate limits are off by default): otherwise the 61st call waits out the minute."""
+    from bench.instrument import unpace_xero_client
+
+    unpace_xero_client()
     client = _client(state)
     try:
         codes = _codes(client)

@@ -14,7 +14,9 @@ and the one-document-per-call baseline), ``e2e`` (extract + plan + write, in-pro
 share apart), ``incremental`` (a second run with nothing changed), ``rate`` (a slice of a large
 day's writes at Xero's real limits), ``faults`` (the demo's days synced with both sandboxes
 injecting faults, synced again without, against a clean run: calls, attempts, time, overhead and
-the duplicated / missing documents in both systems; bench_faults.py; ``--quick``: the tiny profile). Heavy steps run in processes of their own, so each one's
+the duplicated / missing documents in both systems; bench_faults.py; ``--quick``: the tiny profile), ``sandbox``
+(50-document writes to the in-process Xero sandbox per write endpoint, ms a call against 50 ms;
+bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead). Heavy steps run in processes of their own, so each one's
 peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
 the end unless ``--keep``). See bench/README.md for the method and the latest figures.
@@ -35,7 +37,7 @@ from typing import Any
 from bench import report as reporting
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults")
+BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults", "sandbox")
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
@@ -92,6 +94,12 @@ def bench_faults(work: Path, profile: str, fault_seed: int) -> dict[str, Any]:
 
     return run_benchmark(work / f"faults-{profile}", profile, fault_seed=fault_seed, timeout=LIMITS["timeout"],
                          cap_gb=LIMITS["cap_gb"])
+
+
+def bench_sandbox(work: Path, profile: str, state: Path | None, quick: bool) -> dict[str, Any]:
+    args = ["--state", str(state)] if state else ["--profile", profile, "--work", str(work / f"sandbox-{profile}")]
+    _code, out, err = _python("-m", "bench.bench_sandbox", *args, *(["--rounds", "3"] if quick else []))
+    return _result(out, err, f"the sandbox benchmark on {profile}")
 
 
 class Workshop:
@@ -154,6 +162,8 @@ def main() -> int:
     parser.add_argument("--incremental-deadline-min", type=float, default=10.0,
                         help="the same for the second run (nothing to write; the reconciliation alone may be slow)")
     parser.add_argument("--fault-seed", type=int, default=17, help="the faults benchmark's draws")
+    parser.add_argument("--sandbox-state", type=Path,
+                        help="the sandbox benchmark times this Xero state folder (written to: pass a copy) instead of seeding one")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the workshops")
@@ -220,6 +230,10 @@ def main() -> int:
             out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile, args.fault_seed)
             if not args.keep:
                 shutil.rmtree(work / f"faults-{profile}", ignore_errors=True)
+        if "sandbox" in chosen:
+            for profile in (["tiny"] if args.quick else profiles)[:1 if args.sandbox_state else None]:
+                out[f"sandbox/{profile}"] = step(f"sandbox/{profile}", bench_sandbox, work, profile,
+                                                 args.sandbox_state, args.quick)
     finally:
         results["seconds"] = round(time.perf_counter() - started, 1)
         results["finished"] = (date.today() + timedelta(days=0)).isoformat()

@@ -223,6 +223,21 @@ def _methods(figures: dict[str, int]) -> str:
     return f"{sum(figures.values())} (" + ", ".join(f"{m} {n}" for m, n in sorted(figures.items())) + ")"
 
 
+def sandbox_section(profile: str, result: dict[str, Any]) -> list[str]:
+    """The sandbox benchmark: ms per 50-document write call, per endpoint, against the target."""
+    size = result["state"]
+    lines = [f"### Xero sandbox writes — {profile}", "",
+             f"State: {size['documents']:,} documents ({size['contacts']:,} contacts, {size['invoices']:,} invoices, "
+             f"{size['manual_journals']:,} manual journals, {size['payments']:,} payments), {size['megabytes']} MB; "
+             f"{result['rounds']} calls of {result['batch']} documents per endpoint after one warm-up call "
+             f"(the first loads the request spec).", ""]
+    rows = [[name, f"{e['median_ms']:.1f}", f"{e['p95_ms']:.1f}", f"{e['first_call_ms']:.0f}",
+             f"{e['ms_per_document']:.2f}", _ratio(e["p95_ms"], result["target_ms"])]
+            for name, e in result["endpoints"].items()]
+    lines += _table(["endpoint", "median ms", "p95 ms", "warm-up ms", "ms / document", "p95 of 50 ms"], rows)
+    return [*lines, ""]
+
+
 def faults_section(result: dict[str, Any]) -> list[str]:
     """The faults benchmark: each run's calls, attempts and time, the overhead, the verdict."""
     runs, over, final = result["runs"], result["overhead"], result["verdict"]
@@ -334,5 +349,7 @@ def markdown(results: dict[str, Any]) -> str:
     for key, value in bench.items():
         if key.startswith("faults/") and isinstance(value, dict) and "error" not in value:
             lines += faults_section(value)
+        if key.startswith("sandbox/") and isinstance(value, dict) and "error" not in value:
+            lines += sandbox_section(key.removeprefix("sandbox/"), value)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

@@ -158,8 +158,13 @@ class Tx:
         return [jsonio.loads(row[0]) for row in rows]
 
     def all(self, kind: str) -> list[dict]:
-        rows = self.conn.execute("SELECT body FROM docs WHERE kind=? ORDER BY rowid", (kind,)).fetchall()
-        return [jsonio.loads(row[0]) for row in rows]
+        """Every document of ``kind``, in the order they were first stored.
+
+        Sorted here rather than with ``ORDER BY rowid``: that clause makes SQLite walk the whole
+        table in rowid order (every kind's documents, 190k on a large organisation, ~0.2 s) where
+        the ``kind`` index reaches a small kind's rows (accounts, tax rates) directly."""
+        rows = self.conn.execute("SELECT rowid, body FROM docs WHERE kind=?", (kind,)).fetchall()
+        return [jsonio.loads(body) for _, body in sorted(rows)]
 
     def exists(self, kind: str, column: str, value: str, *, where: str = "",
                params: Iterable[object] = ()) -> bool:

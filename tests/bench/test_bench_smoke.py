@@ -76,3 +76,28 @@ def test_the_faults_report_gives_the_overhead_and_the_verdict() -> None:
     assert result["overhead"]["seconds"] == 1.5 and result["overhead"]["xero_attempts"] == 1.2
     text = "\n".join(faults_section(result))
     assert "time 1.5×" in text and "xero: 1 duplicated, 0 missing" in text and "→ ✗" in text
+
+
+def test_the_sandbox_benchmark_times_every_write_endpoint_on_a_seeded_state(tmp_path: Path) -> None:
+    """The sandbox benchmark at a tiny size: a tiny workshop's Xero state, two 5-document calls per
+    endpoint; every element must come back OK (the benchmark raises otherwise) and the report
+    names each endpoint and the state's size. No time is asserted (figures only)."""
+    from bench import bench_sandbox
+    from bench.report import sandbox_section
+    from sandbox.embedded import forget_apps
+
+    forget_apps()
+    try:
+        result = bench_sandbox.run_benchmark("tiny", tmp_path, rounds=2, batch=5)
+    finally:
+        forget_apps()
+    assert set(result["endpoints"]) == {"PUT Contacts", "POST Contacts", "PUT Invoices", "PUT ManualJournals",
+                                        "PUT CreditNotes", "PUT Payments"}
+    assert all(e["calls"] == 2 and e["documents_per_call"] == 5 for e in result["endpoints"].values())
+    # the writes landed: 3 calls (warm-up included) x 5 new documents per created kind
+    seeded = result["state"]
+    after = bench_sandbox.state_size(tmp_path / "sandbox-tiny" / "xero")
+    assert after["invoices"] == seeded["invoices"] + 15 and after["payments"] == seeded["payments"] + 15
+    assert after["manual_journals"] == seeded["manual_journals"] + 15
+    text = "\n".join(sandbox_section("tiny", result))
+    assert "### Xero sandbox writes — tiny" in text and "| PUT ManualJournals |" in text

@@ -24,7 +24,7 @@ from pipelines.sync import ledger
 SQL_DIR = Path(__file__).with_name("sql")
 
 # in creation order: a view may read the ones before it
-VIEWS = ("documents", "invoices", "credit_notes", "payments", "bills", "journals", "unsynced_documents",
+VIEWS = ("sync_starts", "documents", "invoices", "credit_notes", "payments", "bills", "journals", "unsynced_documents",
          "account_movements", "contact_links", "contact_review", "day_summary")
 MAPPED_ACCOUNTS = "recon.mapped_accounts"
 

@@ -16,9 +16,7 @@
 -- A document that is not in Xero yet (recon.unsynced_documents) shows as a difference on its day.
 CREATE OR REPLACE VIEW recon.account_movements AS
 WITH
-starts AS (
-    SELECT connection_id, max(sync_start_date) AS sync_start_date
-    FROM staging.auxo_sync_settings GROUP BY 1),
+starts AS (SELECT connection_id, sync_start_date FROM recon.sync_starts),
 receivable AS (
     SELECT connection_id, coalesce(any_value(code) FILTER (WHERE system_account = 'DEBTORS'), '610') AS account_code
     FROM staging.xero_accounts GROUP BY 1),

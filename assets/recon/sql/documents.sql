@@ -30,9 +30,7 @@
 -- systems as they were at its end. Materialising recon/views on its own re-reads both systems.
 CREATE OR REPLACE VIEW recon.documents AS
 WITH
-starts AS (
-    SELECT connection_id, max(sync_start_date) AS sync_start_date
-    FROM staging.auxo_sync_settings GROUP BY 1),
+starts AS (SELECT connection_id, sync_start_date FROM recon.sync_starts),
 -- each switch's value over the span it held (a handful of rows: joined by hash on the connection
 -- with the span as a range condition, which is far cheaper than an ASOF join over millions of lines)
 switches AS (

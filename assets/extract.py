@@ -53,7 +53,7 @@ def dlt_pipeline(system: str) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=f"auxo_xero_{system}",
         pipelines_dir=str(settings.dlt_dir()),
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path())),
+        destination=dlt.destinations.duckdb(warehouse.dlt_credentials()),
         dataset_name=f"raw_{system}",
         progress=LogCollector(log_period=10, logger=logging.getLogger("auxo_xero.extract"), dump_system_stats=False),
     )

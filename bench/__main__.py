@@ -16,7 +16,10 @@ day's writes at Xero's real limits), ``faults`` (the demo's days synced with bot
 injecting faults, synced again without, against a clean run: calls, attempts, time, overhead and
 the duplicated / missing documents in both systems; bench_faults.py; ``--quick``: the tiny profile), ``sandbox``
 (50-document writes to the in-process Xero sandbox per write endpoint, ms a call against 50 ms;
-bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead). Heavy steps run in processes of their own, so each one's
+bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead), ``sink`` (2,000
+contacts and 2,000 invoices through the real Sink into the Xero sandbox: the sink's bookkeeping
+apart from the sandbox's time; bench_sink.py; ``--quick``: 200 of each). Heavy steps run in
+processes of their own, so each one's
 peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
 the end unless ``--keep``). See bench/README.md for the method and the latest figures.
@@ -37,7 +40,8 @@ from typing import Any
 from bench import report as reporting
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults", "sandbox")
+BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults", "sandbox",
+              "sink")
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
@@ -87,6 +91,12 @@ def bench_loader(work: Path) -> dict[str, Any]:
                              "compare_with_extraction; print('BENCH-RESULT ' + json.dumps(compare_with_extraction("
                              f"Path({str(home)!r}))))")
     return _result(out, err, "the loader check")
+
+
+def bench_sink(quick: bool) -> dict[str, Any]:
+    size = "200" if quick else "2000"
+    _code, out, err = _python("-m", "bench.bench_sink", "--contacts", size, "--invoices", size)
+    return _result(out, err, "the sink benchmark")
 
 
 def bench_faults(work: Path, profile: str, fault_seed: int) -> dict[str, Any]:
@@ -225,6 +235,8 @@ def main() -> int:
                                                   args.incremental_deadline_min)
                 if not args.keep:
                     shutil.rmtree(shop.home, ignore_errors=True)
+        if "sink" in chosen:
+            out["sink"] = step("sink", bench_sink, args.quick)
         if "faults" in chosen:  # the demo's days (the tiny profile's with --quick), seeded as the demo seeds them
             profile = "tiny" if args.quick else "demo"
             out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile, args.fault_seed)

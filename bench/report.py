@@ -65,6 +65,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _sink_section(sink: dict[str, Any]) -> list[str]:
+    """``bench --only sink``: the sink's own bookkeeping apart from the Xero sandbox's time."""
+    return ["### The sink's bookkeeping", "",
+            f"{sink['contacts']:,} contact and {sink['invoices']:,} invoice creates with their write-backs, "
+            f"{sink['batches']} batches ({sink['xero_calls']} Xero calls), against the embedded Xero sandbox.", "",
+            "| wall s | in the sandbox s | the sink's own s |", "|---:|---:|---:|",
+            f"| {sink['wall_s']:.2f} | {sink['sandbox_s']:.2f} | {sink['sink_s']:.2f} |", ""]
+
+
 def summary_line(name: str, value: Any, seconds: float) -> str:
     """One line per benchmark on the console as it finishes."""
     if isinstance(value, dict) and "error" in value:
@@ -351,5 +360,8 @@ def markdown(results: dict[str, Any]) -> str:
             lines += faults_section(value)
         if key.startswith("sandbox/") and isinstance(value, dict) and "error" not in value:
             lines += sandbox_section(key.removeprefix("sandbox/"), value)
+    sink = bench.get("sink")
+    if isinstance(sink, dict) and "error" not in sink:
+        lines += _sink_section(sink)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

@@ -3,7 +3,8 @@
 DuckDB lets one process at a time hold the file for writing, and a holder outside Dagster (a
 notebook, the duckdb CLI) is invisible to Dagster's pools. :func:`connect` therefore retries while
 another process holds the lock, and sets the session time zone to UTC so timestamps reach polars
-and pandera as UTC. No connection is ever opened at import time.
+and pandera as UTC. Every connection opens with the memory limit, thread count and spill folder of
+:func:`settings.duckdb_config` (``AUXO_XERO_DUCKDB_*``). No connection is ever opened at import time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -33,13 +35,15 @@ def connect(path: Path | None = None, *, read_only: bool = False,
             wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse (default: ``settings.warehouse_path()``), closed on exit."""
     path = Path(path) if path else settings.warehouse_path()
+    config = settings.duckdb_config()
+    Path(str(config["temp_directory"])).mkdir(parents=True, exist_ok=True)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not is_lock_conflict(exc) or time.monotonic() >= deadline:
@@ -59,6 +63,20 @@ def connect(path: Path | None = None, *, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+def dlt_credentials(path: Path | None = None) -> Any:
+    """Credentials for dlt's duckdb destination that open the warehouse with the same DuckDB settings.
+
+    dlt opens its own connection; ``global_config`` is applied by dlt (``SET GLOBAL``) on each
+    connection it opens, so a dlt load stays within the same memory limit and threads as
+    :func:`connect`. Built when called (it reads the environment), never at import.
+    """
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    config = settings.duckdb_config()
+    Path(str(config["temp_directory"])).mkdir(parents=True, exist_ok=True)
+    return DuckDbCredentials(str(Path(path) if path else settings.warehouse_path()), global_config=config)
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple | None:

@@ -321,6 +321,25 @@ class Ledger:
             [self.connection_id]).fetchall()
         return [row[0] for row in rows]
 
+    def unrecorded_writebacks(self) -> pl.DataFrame:
+        """Xero writes answered (confirmed, or refused for a person to see) whose Auxo write-back was
+        never recorded after the answer: the sink records write-backs once per stage, so a run killed
+        between a batch and its stage's end leaves these. One set-based read; empty when none."""
+        if not exists(self.con):
+            return pl.DataFrame()
+        return self.con.sql(
+            f"""
+            select x.* from sync.writes x
+            where x.connection_id = $connection and x.target = 'xero' and x.writeback is not null
+              and (x.state = 'confirmed'
+                   or (x.state = 'refused' and x.error_class in ('{errors.NEEDS_PERSON}', '{errors.HELD}')
+                       and json_extract_string(x.writeback, '$.line_id') is null))
+              and not exists (select 1 from sync.write_ledger w
+                              where w.connection_id = x.connection_id and w.target = 'auxo'
+                                and w.ref = 'writeback:' || x.idempotency_key and w.planned_at >= x.updated_at)
+            order by x.priority, x.updated_at
+            """, params={"connection": self.connection_id}).pl()
+
     def counts(self, keys: Sequence[str]) -> dict[str, int]:
         """Stored status -> rows among ``keys``."""
         rows = self.rows(keys)

@@ -53,6 +53,8 @@ DATED_ENTITIES = frozenset({"invoice", "credit_note", "payment", "prepayment", "
 WRITEBACK_ENTITY = "auxo_sync_status"
 PLACEHOLDER_SYSTEM = "xero"  # the only system whose ids a plan cannot know before writing
 MAX_CONSECUTIVE_BATCH_FAILURES = 3
+Item = tuple[dict[str, Any], dict[str, Any]]  # a ledger row and its resolved payload
+Answered = list[tuple[Item, Outcome]]  # a stage's answered rows, whose write-backs are recorded at its end
 
 
 @dataclass
@@ -110,7 +112,11 @@ class Sink:
         report.recorded = self.ledger.record(plan, self.run_id)
         keys = plan["idempotency_key"].to_list() if not plan.is_empty() else []
         keys = list(dict.fromkeys([*keys, *(pending_keys or [])]))
-        if not self.dry_run and keys:
+        if not self.dry_run:
+            # write-backs are recorded once per stage: a run killed mid-stage left confirmed (or refused)
+            # Xero writes whose write-back was never recorded; they are recorded now, before anything is sent
+            self._held_writebacks.extend(self._recover_writebacks())
+        if not self.dry_run and (keys or self._held_writebacks):
             report.reconciled = self._reconcile(keys)
             self._skip_duplicate_creates(keys)
             self._hold_locked(keys)
@@ -256,6 +262,23 @@ class Sink:
             # writes to the same endpoint share calls (invoices and bills both go to PUT Invoices)
             group = adapter_for(target, row["entity"], row["operation"]).group(payload)
             ready.setdefault(group, []).append((row, payload))
+        # the stage's answers whose write-backs are recorded once, at the stage's end: each batch's outcome
+        # is committed to the ledger first, so a kill before the end loses nothing (_recover_writebacks)
+        answered: Answered = []
+        try:
+            batches = self._send_groups(target, client, ready, answered)
+        except Exception:  # a failure the sink did not expect still records what Xero answered
+            self._record_writebacks(target, answered, followups)
+            raise
+        self._record_writebacks(target, answered, followups)
+        return batches
+
+    def _record_writebacks(self, target: str, answered: Answered, followups: list[str]) -> None:
+        if target == "xero" and answered:
+            followups.extend(self._writebacks([item for item, _ in answered], [o for _, o in answered]))
+
+    def _send_groups(self, target: str, client: Any, ready: dict[tuple[str, ...], list[Item]],
+                     answered: Answered) -> int:
         batches = 0
         for items in ready.values():
             first = items[0][0]
@@ -264,7 +287,7 @@ class Sink:
             for chunk in _chunks(items, adapter.batch_size):
                 if target in self._stopped:
                     return batches
-                ok = self._send_batch(target, adapter, client, chunk, followups)
+                ok = self._send_batch(target, adapter, client, chunk, answered)
                 batches += 1
                 failures_in_a_row = 0 if ok else failures_in_a_row + 1
                 if failures_in_a_row >= MAX_CONSECUTIVE_BATCH_FAILURES:
@@ -296,7 +319,7 @@ class Sink:
         return f"{ref} (not planned yet)"
 
     def _send_batch(self, target: str, adapter: Adapter, client: Any,
-                    chunk: list[tuple[dict[str, Any], dict[str, Any]]], followups: list[str]) -> bool:
+                    chunk: list[Item], answered: Answered) -> bool:
         keys = [row["idempotency_key"] for row, _ in chunk]
         # a refused write sent again must not replay Xero's cached refusal (an Idempotency-Key's answer
         # is kept for minutes): its attempt count makes the key new; anything else keeps its key, so a
@@ -321,18 +344,34 @@ class Sink:
             self._progress(f"{target}: a batch of {len(keys)} {chunk[0][0]['entity']} writes failed for now: {exc}")
             return False
         confirmed = []
+        refused: dict[errors.Classified, list[str]] = {}  # one statement per distinct problem, not per row
         for (row, _), outcome in zip(chunk, outcomes, strict=True):
             if outcome.ok:
                 confirmed.append((row["idempotency_key"], outcome.target_id))
             else:
                 problem = outcome.problem or errors.classify_xero_validation([])
-                self.ledger.apply("refuse", [row["idempotency_key"]], self.run_id, problem=problem)
+                refused.setdefault(problem, []).append(row["idempotency_key"])
+        for problem, refused_keys in refused.items():
+            self.ledger.apply("refuse", refused_keys, self.run_id, problem=problem)
         self.ledger.confirm(confirmed, self.run_id)
-        if target == "xero":
-            followups.extend(self._writebacks(chunk, outcomes))
+        answered.extend(zip(chunk, outcomes, strict=True))
         self._progress(f"{target}: {len(confirmed)}/{len(keys)} {chunk[0][0]['entity']} "
                        f"{chunk[0][0]['operation']} written")
         return True
+
+    def _recover_writebacks(self) -> list[str]:
+        """Write-backs of Xero answers already in the ledger but never recorded (the run died mid-stage)."""
+        rows = self.ledger.unrecorded_writebacks()
+        if rows.is_empty():
+            return []
+        outcomes = [Outcome(True, target_id=row["target_id"]) if row["state"] == "confirmed" else
+                    Outcome(False, problem=errors.Classified(row["error_class"], row["error_code"] or "",
+                                                             row["error_message"] or "", row["error_hint"] or ""))
+                    for row in rows.iter_rows(named=True)]
+        keys = self._writebacks([(row, {}) for row in rows.iter_rows(named=True)], outcomes)
+        if keys:
+            self._progress(f"{len(keys)} Auxo write-backs of an earlier run's Xero answers recorded")
+        return keys
 
     def _writebacks(self, chunk: list[tuple[dict[str, Any], dict[str, Any]]], outcomes: list[Outcome]) -> list[str]:
         """Auxo writes recording this batch's outcomes (Xero ids, or errors a person must see)."""

@@ -270,3 +270,44 @@ def test_an_auxo_write_may_wait_for_a_xero_write(con):
     Sink(con, connection_id="c1", xero=xero).run(plan_frame([contact("Ann"), invoice("I1", "Ann")]))
     Sink(con, connection_id="c1", auxo=auxo).run(plan_frame([recorded]))
     assert ("payments/sync-status", {"id": "p1", "sync_status": "synced"}) in auxo.items
+
+
+class Killed(BaseException):
+    """The process dies here."""
+
+
+def test_a_kill_between_a_batch_and_its_stage_end_loses_no_write_back(con, monkeypatch):
+    """Write-backs are recorded once per stage. A run killed after the first contact batch's answer is
+    committed (and before the stage ends) leaves confirmed contacts with no write-back recorded and a
+    sent batch of unknown outcome; the next run records the first batch's write-backs, looks the second
+    up, and every contact reaches Auxo exactly once."""
+    from pipelines.sync.ledger import Ledger
+    from pipelines.sync.targets import XERO_MAX_BATCH
+
+    plan = plan_frame([contact(f"K{i:03d}") for i in range(XERO_MAX_BATCH + 10)])
+    xero, auxo = FakeXero(), FakeAuxo()
+    real_confirm, confirms = Ledger.confirm, []
+
+    def dying_confirm(self, outcomes, run_id, event="answer"):
+        confirms.append(len(outcomes))
+        if len(confirms) == 2:
+            raise Killed  # Xero wrote the second batch; its answer is lost with the process
+        return real_confirm(self, outcomes, run_id, event)
+
+    monkeypatch.setattr(Ledger, "confirm", dying_confirm)
+    with pytest.raises(Killed):
+        Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
+    monkeypatch.setattr(Ledger, "confirm", real_confirm)
+    left = dict(con.execute("select status, count(*) from sync.write_ledger group by 1").fetchall())
+    assert left == {"confirmed": XERO_MAX_BATCH, "sent": 10}  # no write-back recorded yet
+    assert auxo.items == []
+
+    report = Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)
+    assert report.reconciled == 10
+    assert len(xero.docs["Contacts"]) == XERO_MAX_BATCH + 10  # nothing sent twice
+    recorded = sorted(item["id"] for _, item in auxo.items)
+    assert recorded == sorted(f"K{i:03d}" for i in range(XERO_MAX_BATCH + 10))  # each once
+    assert all(item["sync_status"] == "synced" and item["xero_id"] for _, item in auxo.items)
+
+    Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan)  # a third run records and sends nothing more
+    assert len(auxo.items) == XERO_MAX_BATCH + 10

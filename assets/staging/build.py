@@ -114,13 +114,16 @@ def stage(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> pl.DataFrame:
 # are deleted from the staging table and the select restricted to those root rows (joins included:
 # their current children) is validated and inserted. Voids and deletions are rows with a status in
 # both systems (Auxo ``status = void | deleted``, Xero ``VOIDED | DELETED``), so they merge like any edit.
-# ``staging._state`` keeps per table the newest load absorbed and a fingerprint of its definition.
+# ``staging._state`` keeps per table the fingerprint of its definition and ``staging._absorbed`` the
+# load ids whose root rows it holds (a set, not a watermark: not every load id is dlt's timestamp,
+# e.g. the benchmark's direct loads).
 # A table is rebuilt when it is missing, its fingerprint differs (the spec, the model, or the raw
 # columns it resolves against changed), its root raw table is replaced on every load (dlt
 # ``replace``: Xero's accounts, tax rates, ... and Auxo's single records; all small), or a rebuild
 # is asked for (``auxo-xero sync --restage``, run tag ``auxo-xero/restage``).
 
 STATE_TABLE = "staging._state"
+ABSORBED_TABLE = "staging._absorbed"
 
 
 def root_alias(spec: StagedTable) -> str:
@@ -157,26 +160,36 @@ def fingerprint(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _state(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> tuple[str, str | None] | None:
+def _state(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str | None:
+    """The fingerprint ``staging.<name>`` was built with, or None when it has no state."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (table_name VARCHAR PRIMARY KEY, fingerprint VARCHAR, "
-                "absorbed_load_id VARCHAR, staged_at TIMESTAMPTZ)")
-    rows = con.execute(f"SELECT fingerprint, absorbed_load_id FROM {STATE_TABLE} WHERE table_name = ?",
-                       [spec.name]).fetchall()
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
-def _newest_load(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str | None:
-    schema = spec.sources[root_alias(spec)].split(".", 1)[0]
-    if _existing_columns(con, f"{schema}._dlt_loads") is None:
-        return None
-    # load ids are dlt's unix timestamps as text; compared as numbers
-    rows = con.execute(f"SELECT load_id FROM {schema}._dlt_loads WHERE status = 0 "
-                       "ORDER BY CAST(load_id AS DOUBLE) DESC LIMIT 1").fetchall()
+                "staged_at TIMESTAMPTZ)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ABSORBED_TABLE} (table_name VARCHAR, load_id VARCHAR)")
+    rows = con.execute(f"SELECT fingerprint FROM {STATE_TABLE} WHERE table_name = ?", [spec.name]).fetchall()
     return rows[0][0] if rows else None
 
 
-def _save_state(con: duckdb.DuckDBPyConnection, spec: StagedTable, print_: str, load_id: str | None) -> None:
-    con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, now())", [spec.name, print_, load_id])
+def _new_loads(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
+    """SQL: the root table's load ids not absorbed yet (dlt's load ids, or any other a direct load used)."""
+    root = root_alias(spec)
+    return (f"(SELECT DISTINCT _dlt_load_id FROM {spec.sources[root]} WHERE _dlt_load_id NOT IN "
+            f"(SELECT load_id FROM {ABSORBED_TABLE} WHERE table_name = '{spec.name}'))")
+
+
+def _save_state(con: duckdb.DuckDBPyConnection, spec: StagedTable, print_: str, loads: list[str],
+                *, rebuilt: bool) -> None:
+    con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, now())", [spec.name, print_])
+    if rebuilt:
+        con.execute(f"DELETE FROM {ABSORBED_TABLE} WHERE table_name = ?", [spec.name])
+    if loads:
+        con.executemany(f"INSERT INTO {ABSORBED_TABLE} VALUES (?, ?)", [[spec.name, load] for load in loads])
+
+
+def _loads_present(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> list[str]:
+    raw = spec.sources[root_alias(spec)]
+    if _existing_columns(con, raw) is None:
+        return []
+    return [row[0] for row in con.execute(f"SELECT DISTINCT _dlt_load_id FROM {raw}").fetchall()]
 
 
 def replaced_on_every_load(spec: StagedTable) -> bool:
@@ -198,45 +211,49 @@ class Staged:
     reason: str
 
 
-def _rebuild_reason(con: duckdb.DuckDBPyConnection, spec: StagedTable, state: tuple[str, str | None] | None,
-                    print_: str, rebuild: bool) -> str | None:
+def _rebuild_reason(con: duckdb.DuckDBPyConnection, spec: StagedTable, state: str | None, print_: str,
+                    rebuild: bool) -> str | None:
     if rebuild:
         return "asked"
     if _existing_columns(con, spec.qualified) is None or state is None:
         return "missing"
-    if state[0] != print_:
+    if state != print_:
         return "definition changed"
     if replaced_on_every_load(spec):
         return "raw table replaced on every load"
-    if state[1] is None:
-        return "no load absorbed yet"
     if len(root_key(spec)) != 2:  # (connection_id, record id)
         return "no record key"
     return None
 
 
 def stage_incremental(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebuild: bool = False) -> Staged:
-    """Merge into ``staging.<name>`` the root records of the loads newer than its watermark (validated).
+    """Merge into ``staging.<name>`` the root records of the loads it has not absorbed yet (validated).
 
     Rebuilds (as :func:`stage`) when asked, when the table or its state is missing, when its
     fingerprint changed, or when its root raw table is replaced on every load.
     """
     state = _state(con, spec)
     print_ = fingerprint(con, spec)
-    newest = _newest_load(con, spec)
     reason = _rebuild_reason(con, spec, state, print_, rebuild)
     if reason is not None:
-        frame = stage(con, spec)
-        _save_state(con, spec, print_, newest)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            frame = stage(con, spec)
+            _save_state(con, spec, print_, _loads_present(con, spec), rebuilt=True)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
         return Staged(frame.height, rebuilt=True, reason=reason)
-    since = state[1]
-    if newest is None or float(newest) <= float(since):
+    if "WHERE false" in staging_select(con, spec):  # a raw table is missing: nothing to merge
+        return Staged(0, rebuilt=False, reason="no new load")
+    loads = [row[0] for row in con.execute(_new_loads(con, spec)).fetchall()]
+    if not loads:
         return Staged(0, rebuilt=False, reason="no new load")
     root = root_alias(spec)
-    new_roots = (f"CAST({root}._dlt_load_id AS DOUBLE) > {float(since)!r} "
-                 f"AND CAST({root}._dlt_load_id AS DOUBLE) <= {float(newest)!r}")
-    select = staging_select(con, spec)
-    sql = f"{select}\n{'AND' if spec.where else 'WHERE'} {new_roots}"
+    listed = ", ".join("'" + load.replace("'", "''") + "'" for load in loads)
+    new_roots = f"{root}._dlt_load_id IN ({listed})"
+    sql = f"{staging_select(con, spec)}\n{'AND' if spec.where else 'WHERE'} {new_roots}"
     validated = spec.model.validate(con.sql(sql).pl(), lazy=True)
     keys = root_key(spec)
     changed = con.sql(f"SELECT DISTINCT {', '.join(_key_exprs(spec, keys))} FROM {spec.sources[root]} AS {root} "
@@ -246,7 +263,7 @@ def stage_incremental(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebu
     try:
         con.execute(f"DELETE FROM {spec.qualified} WHERE ({key_cols}) IN (SELECT ({key_cols}) FROM changed)")
         con.execute(f"INSERT INTO {spec.qualified} BY NAME SELECT * FROM validated")
-        _save_state(con, spec, print_, newest)
+        _save_state(con, spec, print_, loads, rebuilt=False)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -54,11 +54,14 @@ def main() -> None:
     parser.add_argument("--new-loads", type=int, default=1)
     parser.add_argument("--memory", default="3GB")
     parser.add_argument("--full", action="store_true")
+    parser.add_argument("--only", nargs="*", help="staging table names (default: all)")
     args = parser.parse_args()
     con = scratch(args.warehouse, args.scratch, args.memory)
     print(f"{'table':38} {'day s':>7} {'rows':>8} {'no-change s':>11}" + ("  full s" if args.full else ""))
     totals = [0.0, 0.0, 0.0]
     for spec in SPECS:
+        if args.only and spec.name not in args.only:
+            continue
         con.execute(f"CREATE TABLE {spec.qualified} AS {staging_select(con, spec)}")
         schema = next(iter(spec.sources.values())).split(".", 1)[0]
         newest = {r[0] for r in con.execute(f"SELECT load_id FROM {schema}._dlt_loads WHERE status = 0 "

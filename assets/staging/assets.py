@@ -66,8 +66,9 @@ def staging_assets(system: str, tables: tuple[StagedTable, ...]) -> dg.AssetsDef
             for key in context.selected_asset_keys:
                 spec = by_key[key]
                 staged = stage_checked(con, spec, rebuild=rebuild)
+                total = con.execute(f"SELECT count(*) FROM {spec.qualified}").fetchall()[0][0]
                 yield dg.MaterializeResult(asset_key=key, metadata={
-                    "staged_rows": staged.rows, "rebuilt": staged.rebuilt, "why": staged.reason,
+                    "dagster/row_count": total, "staged_rows": staged.rows, "rebuilt": staged.rebuilt, "why": staged.reason,
                     "table": f"staging.{spec.name}"})
 
     return _stage

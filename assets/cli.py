@@ -89,6 +89,9 @@ def sync(
         "--resend-refused", help="Send again, as they are, the writes Xero or Auxo refused (sync.sync_errors, "
                                  "class needs_person): after fixing the cause in that system, e.g. renumbering "
                                  "the clashing Xero invoice or restoring an archived contact.")] = False,
+    restage: Annotated[bool, typer.Option(
+        "--restage", help="Rebuild every staging table from all of the raw data instead of merging only what "
+                          "this run extracted (a run does that by itself when a staging definition changed).")] = False,
 ) -> None:
     """Sync one day, or a range of days as one run."""
     first = _parse_date(date_, "--date")
@@ -99,7 +102,7 @@ def sync(
 
     check_settings()
     prepare_environment()
-    ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused)
+    ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused, restage=restage)
     raise typer.Exit(0 if ok else 1)
 
 

@@ -20,12 +20,16 @@ from assets.summary import Problem, group_problems, render_groups
 from pipelines import settings, warehouse
 
 
-def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend_refused: bool = False) -> bool:
+def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend_refused: bool = False,
+             restage: bool = False) -> bool:
     """Materialise the sync job for ``[first, last]`` (one run); print a summary; True when it succeeded."""
     from assets.definitions import defs
     from assets.jobs import SYNC_JOB_NAME
+    from assets.staging.assets import RESTAGE_TAG
 
     tags: dict[str, str] = {"auxo-xero/launched-by": "cli"}
+    if restage:
+        tags[RESTAGE_TAG] = "true"
     partition_key = None
     if first == last:
         partition_key = first.isoformat()

@@ -21,7 +21,7 @@ import pandera.errors
 from assets.extract import load, retry_when_warehouse_busy
 from assets.metadata import markdown_table
 from assets.staging.auxo import AUXO_STAGING
-from assets.staging.build import StagedTable, stage
+from assets.staging.build import StagedTable, stage_incremental
 from assets.staging.xero import XERO_STAGING
 from pipelines.auxo.source import auxo_source
 from pipelines.xero.source import xero_source
@@ -78,12 +78,12 @@ def re_extract(clients: dict[str, Any], connection_id: str, refreshed: Refreshed
 
 
 def restage(con: Any, refreshed: Refreshed, systems: list[str]) -> None:
-    """Rebuild the staging tables of the re-read collections (validated, as the staging assets do)."""
+    """Merge into staging what the re-read loaded (validated, incrementally, as the staging assets do)."""
     for spec in STAGED:
         if not any(table.startswith(f"raw_{system}.") for system in systems for table in spec.sources.values()):
             continue
         try:
-            refreshed.staged_rows[spec.qualified] = stage(con, spec).height
+            refreshed.staged_rows[spec.qualified] = stage_incremental(con, spec).rows
         except pandera.errors.SchemaErrors as exc:
             raise dg.Failure(
                 description=f"{spec.qualified}: re-reading the systems after the writes gave values that break the "

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 import pandera.errors
-import polars as pl
 
 from assets.metadata import markdown_table
 from assets.resources import WarehouseResource
-from assets.staging.build import StagedTable, stage
+from assets.staging.build import Staged, StagedTable, stage_incremental
 
 WRITER_POOL = "duckdb_writer"
+# a run with this tag set to "true" rebuilds every staging table from all of raw (``auxo-xero sync --restage``)
+RESTAGE_TAG = "auxo-xero/restage"
 _RAW_TABLE = re.compile(r"raw_(xero|auxo)\.(\w+)")
 
 
@@ -27,10 +28,10 @@ def _raw_deps(spec: StagedTable) -> list[dg.AssetKey]:
     return list(dict.fromkeys(keys))
 
 
-def stage_checked(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> pl.DataFrame:
-    """:func:`stage`, with raw data that breaks the staging contract reported as a step failure saying so."""
+def stage_checked(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebuild: bool = False) -> Staged:
+    """:func:`stage_incremental`, with raw data that breaks the staging contract reported as a step failure."""
     try:
-        return stage(con, spec)
+        return stage_incremental(con, spec, rebuild=rebuild)
     except pandera.errors.SchemaErrors as exc:
         raise dg.Failure(
             description=f"staging.{spec.name}: {len(exc.failure_cases)} values break the staging "
@@ -60,11 +61,14 @@ def staging_assets(system: str, tables: tuple[StagedTable, ...]) -> dg.AssetsDef
         pool=WRITER_POOL,
     )
     def _stage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+        rebuild = context.run.tags.get(RESTAGE_TAG, "").lower() == "true"
         with warehouse.connect() as con:
             for key in context.selected_asset_keys:
                 spec = by_key[key]
-                frame = stage_checked(con, spec)
+                staged = stage_checked(con, spec, rebuild=rebuild)
+                total = con.execute(f"SELECT count(*) FROM {spec.qualified}").fetchall()[0][0]
                 yield dg.MaterializeResult(asset_key=key, metadata={
-                    "dagster/row_count": frame.height, "table": f"staging.{spec.name}"})
+                    "dagster/row_count": total, "staged_rows": staged.rows, "rebuilt": staged.rebuilt, "why": staged.reason,
+                    "table": f"staging.{spec.name}"})
 
     return _stage

@@ -9,6 +9,7 @@ pandera to validate.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -102,3 +103,177 @@ def stage(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> pl.DataFrame:
     validated = spec.model.validate(frame, lazy=True)
     con.execute(f"CREATE OR REPLACE TABLE {spec.qualified} AS SELECT * FROM validated")
     return validated
+
+
+# --- incremental staging -------------------------------------------------------------------------
+# A run stages only the root records its extraction loaded. dlt merges the incremental collections
+# on their primary key: a changed root row is re-inserted stamped with the new ``_dlt_load_id`` and
+# its child rows (``parent__child``, which carry no load id) are replaced. Every staging spec is one
+# root raw table, optionally joined with its own child tables, so the root keys of the root rows in
+# loads newer than the table's watermark are exactly the staging rows that may have changed: they
+# are deleted from the staging table and the select restricted to those root rows (joins included:
+# their current children) is validated and inserted. Voids and deletions are rows with a status in
+# both systems (Auxo ``status = void | deleted``, Xero ``VOIDED | DELETED``), so they merge like any edit.
+# ``staging._state`` keeps per table the fingerprint of its definition and ``staging._absorbed`` the
+# load ids whose root rows it holds (a set, not a watermark: not every load id is dlt's timestamp,
+# e.g. the benchmark's direct loads).
+# A table is rebuilt when it is missing, its fingerprint differs (the spec, the model, or the raw
+# columns it resolves against changed), its root raw table is replaced on every load (dlt
+# ``replace``: Xero's accounts, tax rates, ... and Auxo's single records; all small), or a rebuild
+# is asked for (``auxo-xero sync --restage``, run tag ``auxo-xero/restage``).
+
+STATE_TABLE = "staging._state"
+ABSORBED_TABLE = "staging._absorbed"
+
+
+def root_alias(spec: StagedTable) -> str:
+    """The alias of the root raw table (the one that is not a dlt child table ``parent__child``)."""
+    roots = [alias for alias, table in spec.sources.items() if "__" not in table.split(".", 1)[1]]
+    if len(roots) != 1:
+        raise ValueError(f"staging.{spec.name}: expected one root raw table among {spec.sources}, found {roots}; "
+                         "incremental staging needs it (fix the spec in assets/staging/)")
+    return roots[0]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name.replace("ID", "Id")).lower()
+
+
+def root_key(spec: StagedTable) -> tuple[str, ...]:
+    """The staging columns carrying the root record's merge key: ``(connection_id, <record id>)``."""
+    from pipelines.xero.settings import RESOURCES as XERO
+
+    alias = root_alias(spec)
+    schema, table = spec.sources[alias].split(".", 1)
+    pk = next((_snake(r.primary_key) for r in XERO if r.name == table), None) if schema == "raw_xero" else "id"
+    wanted = {f"{{{alias}.connection_id}}", f"{{{alias}.{pk}}}"}
+    return tuple(name for name, (expr, _) in spec.columns.items() if expr.strip() in wanted)
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
+    """sha256 of the generated SQL and of the model's columns and checks."""
+    schema = spec.model.to_schema()
+    parts = [staging_select(con, spec)]
+    for name, column in schema.columns.items():
+        parts.append(f"{name}|{column.dtype}|{column.nullable}|{column.unique}|{[str(c) for c in column.checks]}")
+    parts.append(str([str(c) for c in schema.checks]) + str(getattr(schema, "unique", None)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _state(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str | None:
+    """The fingerprint ``staging.<name>`` was built with, or None when it has no state."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (table_name VARCHAR PRIMARY KEY, fingerprint VARCHAR, "
+                "staged_at TIMESTAMPTZ)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ABSORBED_TABLE} (table_name VARCHAR, load_id VARCHAR)")
+    rows = con.execute(f"SELECT fingerprint FROM {STATE_TABLE} WHERE table_name = ?", [spec.name]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _new_loads(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
+    """SQL: the root table's load ids not absorbed yet (dlt's load ids, or any other a direct load used)."""
+    root = root_alias(spec)
+    return (f"(SELECT DISTINCT _dlt_load_id FROM {spec.sources[root]} WHERE _dlt_load_id NOT IN "
+            f"(SELECT load_id FROM {ABSORBED_TABLE} WHERE table_name = '{spec.name}'))")
+
+
+def _save_state(con: duckdb.DuckDBPyConnection, spec: StagedTable, print_: str, loads: list[str],
+                *, rebuilt: bool) -> None:
+    con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, now())", [spec.name, print_])
+    if rebuilt:
+        con.execute(f"DELETE FROM {ABSORBED_TABLE} WHERE table_name = ?", [spec.name])
+    if loads:
+        con.executemany(f"INSERT INTO {ABSORBED_TABLE} VALUES (?, ?)", [[spec.name, load] for load in loads])
+
+
+def _loads_present(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> list[str]:
+    raw = spec.sources[root_alias(spec)]
+    if _existing_columns(con, raw) is None:
+        return []
+    return [row[0] for row in con.execute(f"SELECT DISTINCT _dlt_load_id FROM {raw}").fetchall()]
+
+
+def replaced_on_every_load(spec: StagedTable) -> bool:
+    """Whether the root raw table is loaded with dlt ``replace`` (rows that vanish leave no trace)."""
+    from pipelines.auxo.settings import RESOURCES as AUXO
+    from pipelines.xero.settings import RESOURCES as XERO
+
+    replaced = ({f"raw_auxo.{r.name}" for r in AUXO if r.single}
+                | {f"raw_xero.{r.name}" for r in XERO if not r.incremental})
+    return spec.sources[root_alias(spec)] in replaced
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What :func:`stage_incremental` did: ``rebuilt`` or merged, and the rows it validated and wrote."""
+
+    rows: int
+    rebuilt: bool
+    reason: str
+
+
+def _rebuild_reason(con: duckdb.DuckDBPyConnection, spec: StagedTable, state: str | None, print_: str,
+                    rebuild: bool) -> str | None:
+    if rebuild:
+        return "asked"
+    if _existing_columns(con, spec.qualified) is None or state is None:
+        return "missing"
+    if state != print_:
+        return "definition changed"
+    if replaced_on_every_load(spec):
+        return "raw table replaced on every load"
+    if len(root_key(spec)) != 2:  # (connection_id, record id)
+        return "no record key"
+    return None
+
+
+def stage_incremental(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebuild: bool = False) -> Staged:
+    """Merge into ``staging.<name>`` the root records of the loads it has not absorbed yet (validated).
+
+    Rebuilds (as :func:`stage`) when asked, when the table or its state is missing, when its
+    fingerprint changed, or when its root raw table is replaced on every load.
+    """
+    state = _state(con, spec)
+    print_ = fingerprint(con, spec)
+    reason = _rebuild_reason(con, spec, state, print_, rebuild)
+    if reason is not None:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            frame = stage(con, spec)
+            _save_state(con, spec, print_, _loads_present(con, spec), rebuilt=True)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return Staged(frame.height, rebuilt=True, reason=reason)
+    if "WHERE false" in staging_select(con, spec):  # a raw table is missing: nothing to merge
+        return Staged(0, rebuilt=False, reason="no new load")
+    loads = [row[0] for row in con.execute(_new_loads(con, spec)).fetchall()]
+    if not loads:
+        return Staged(0, rebuilt=False, reason="no new load")
+    root = root_alias(spec)
+    listed = ", ".join("'" + load.replace("'", "''") + "'" for load in loads)
+    new_roots = f"{root}._dlt_load_id IN ({listed})"
+    sql = f"{staging_select(con, spec)}\n{'AND' if spec.where else 'WHERE'} {new_roots}"
+    validated = spec.model.validate(con.sql(sql).pl(), lazy=True)
+    keys = root_key(spec)
+    changed = con.sql(f"SELECT DISTINCT {', '.join(_key_exprs(spec, keys))} FROM {spec.sources[root]} AS {root} "
+                      f"WHERE {new_roots}").pl()
+    key_cols = ", ".join(f'"{k}"' for k in keys)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {spec.qualified} WHERE ({key_cols}) IN (SELECT ({key_cols}) FROM changed)")
+        con.execute(f"INSERT INTO {spec.qualified} BY NAME SELECT * FROM validated")
+        _save_state(con, spec, print_, loads, rebuilt=False)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return Staged(validated.height, rebuilt=False, reason=f"{changed.height} records changed")
+
+
+def _key_exprs(spec: StagedTable, keys: tuple[str, ...]) -> list[str]:
+    """The root key columns as selected from the root raw table alone."""
+    def raw(match: re.Match[str]) -> str:
+        return f'{match.group(1)}."{match.group(2)}"'
+
+    return [f'CAST({_COLUMN_REF.sub(raw, spec.columns[k][0])} AS {spec.columns[k][1]}) AS "{k}"' for k in keys]

@@ -26,10 +26,17 @@ def test_sync_passes_dry_run_and_resend_refused_to_the_run(runs: list[dict[str, 
     result = CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24", "--to", "2026-11-25", "--resend-refused"])
     assert result.exit_code == 0, result.output
     assert runs == [{"first": date(2026, 11, 24), "last": date(2026, 11, 25), "dry_run": False,
-                     "resend_refused": True}]
+                     "resend_refused": True, "restage": False}]
     CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24", "--dry-run"])
     assert runs[-1] == {"first": date(2026, 11, 24), "last": date(2026, 11, 24), "dry_run": True,
-                        "resend_refused": False}
+                        "resend_refused": False, "restage": False}
+
+
+def test_sync_restage_asks_the_run_to_rebuild_staging(runs: list[dict[str, Any]]) -> None:
+    result = CliRunner().invoke(cli.app, ["sync", "--date", "2026-11-24", "--restage"])
+    assert result.exit_code == 0, result.output
+    assert runs == [{"first": date(2026, 11, 24), "last": date(2026, 11, 24), "dry_run": False,
+                     "resend_refused": False, "restage": True}]
 
 
 @pytest.mark.parametrize(("args", "named"), [(["--date", "24/11/2026"], "--date"),

@@ -1,7 +1,7 @@
 """``auxo-xero``: the command line of the sync.
 
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
-    auxo-xero sync --date D [--to D2] [--dry-run] [--resend-refused]
+    auxo-xero sync [--date D [--to D2]] [--dry-run] [--resend-refused] [--restage]   no date: catch up
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -79,9 +79,26 @@ def _check_profile(profile: str) -> str:
     return profile
 
 
+def _catch_up() -> tuple[date, date]:
+    import dagster as dg
+
+    from assets.automation import today_in_organisation
+    from assets.runner import catch_up_days
+
+    with dg.DagsterInstance.get() as instance:
+        days = catch_up_days(instance, today_in_organisation(datetime.now(UTC)))
+    if days is None:
+        raise typer.BadParameter("no day has been synced in this data folder yet, so there is nothing to catch up "
+                                 "from: give the first day, e.g. --date <your sync start date> --to <today>",
+                                 param_hint="--date")
+    return days
+
+
 @app.command()
 def sync(
-    date_: Annotated[str, typer.Option("--date", help="First business date to sync (YYYY-MM-DD).")],
+    date_: Annotated[str | None, typer.Option(
+        "--date", help="First business date to sync (YYYY-MM-DD). Without it: catch up, from the day after the "
+                       "last one synced through today.")] = None,
     to: Annotated[str | None, typer.Option(help="Last business date, for a range synced as one run.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and record every write in the ledger "
                                                             "as 'planned', send nothing.")] = False,
@@ -93,15 +110,22 @@ def sync(
         "--restage", help="Rebuild every staging table from all of the raw data instead of merging only what "
                           "this run extracted (a run does that by itself when a staging definition changed).")] = False,
 ) -> None:
-    """Sync one day, or a range of days as one run."""
-    first = _parse_date(date_, "--date")
-    last = _parse_date(to, "--to") if to else first
-    if last < first:
-        raise typer.BadParameter(f"--to {last} is before --date {first}", param_hint="--to")
+    """Sync one day, a range of days as one run, or (no --date) every day since the last one synced."""
     from assets.runner import run_sync
 
-    check_settings()
-    prepare_environment()
+    if date_ is None:
+        if to:
+            raise typer.BadParameter("--to needs --date (the first day of the range)", param_hint="--to")
+        check_settings()
+        prepare_environment()
+        first, last = _catch_up()
+    else:
+        first = _parse_date(date_, "--date")
+        last = _parse_date(to, "--to") if to else first
+        if last < first:
+            raise typer.BadParameter(f"--to {last} is before --date {first}", param_hint="--to")
+        check_settings()
+        prepare_environment()
     ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused, restage=restage)
     raise typer.Exit(0 if ok else 1)
 

@@ -6,7 +6,7 @@ exactly like runs launched there.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,19 @@ from rich.table import Table
 from assets.progress import log_path, progress_logger, run_output
 from assets.summary import Problem, group_problems, render_groups
 from pipelines import settings, warehouse
+
+
+def catch_up_days(instance: dg.DagsterInstance, today: date) -> tuple[date, date] | None:
+    """The days a sync with no date runs: from the day after the last one whose Xero writes were
+    materialised through ``today`` (today again when it was synced already, for what came in since);
+    None when no day was ever synced in this data folder."""
+    from assets.sinks import XERO_WRITES
+
+    synced = instance.get_materialized_partitions(XERO_WRITES)
+    if not synced:
+        return None
+    last = max(date.fromisoformat(key) for key in synced)
+    return min(last + timedelta(days=1), today), today
 
 
 def run_sync(first: date, last: date, *, dry_run: bool, console: Console, resend_refused: bool = False,

@@ -1,6 +1,6 @@
 """The command line's sync options reach the run, and bad input stops with the option named."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -93,3 +93,42 @@ def test_a_bad_sandbox_argument_names_it_and_does_nothing(monkeypatch: pytest.Mo
     result = CliRunner().invoke(cli.app, args)
     assert result.exit_code == 2 and error_box(result.output) == says
     assert all(settings.sandbox_state_dir(system).exists() for system in ("xero", "auxo"))
+
+
+def _synced(instance: Any, *days: str) -> None:
+    import dagster as dg
+
+    from assets.sinks import XERO_WRITES
+
+    for day in days:
+        instance.report_runless_asset_event(dg.AssetMaterialization(XERO_WRITES, partition=day))
+
+
+def test_catching_up_runs_from_the_day_after_the_last_synced_through_today() -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert runner.catch_up_days(instance, date(2026, 11, 25)) is None  # nothing synced: nothing to start from
+        _synced(instance, "2026-11-20", "2026-11-22", "2026-11-21")
+        assert runner.catch_up_days(instance, date(2026, 11, 25)) == (date(2026, 11, 23), date(2026, 11, 25))
+        _synced(instance, "2026-11-25")
+        assert runner.catch_up_days(instance, date(2026, 11, 25)) == (date(2026, 11, 25), date(2026, 11, 25))
+
+
+def test_sync_with_no_date_catches_up_and_says_what_to_do_when_nothing_was_synced(
+        runs: list[dict[str, Any]], tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dagster as dg
+
+    from assets.automation import today_in_organisation
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    (tmp_path / "dagster.yaml").write_text("")
+    first_time = CliRunner().invoke(cli.app, ["sync"])
+    assert first_time.exit_code != 0 and "--date" in first_time.output and not runs
+    with dg.DagsterInstance.get() as instance:
+        _synced(instance, "2026-11-20")
+    assert CliRunner().invoke(cli.app, ["sync", "--dry-run"]).exit_code == 0
+    today = today_in_organisation(datetime.now(UTC))
+    assert runs == [{"first": min(date(2026, 11, 21), today), "last": today, "dry_run": True,
+                     "resend_refused": False, "restage": False}]
+    assert CliRunner().invoke(cli.app, ["sync", "--to", "2026-11-25"]).exit_code != 0  # --to alone is refused

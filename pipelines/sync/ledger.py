@@ -324,13 +324,16 @@ class Ledger:
     def unrecorded_writebacks(self) -> pl.DataFrame:
         """Xero writes answered (confirmed, or refused for a person to see) whose Auxo write-back was
         never recorded after the answer: the sink records write-backs once per stage, so a run killed
-        between a batch and its stage's end leaves these. One set-based read; empty when none."""
+        between a batch and its stage's end leaves these. Only writes that were sent: a refusal carried
+        over to a new version of the same write (``_carry_refusals``) was never answered, and its
+        document's refusal reached Auxo with the version Xero refused. One set-based read; empty when none."""
         if not exists(self.con):
             return pl.DataFrame()
         return self.con.sql(
             f"""
             select x.* from sync.writes x
             where x.connection_id = $connection and x.target = 'xero' and x.writeback is not null
+              and x.sent_at is not null
               and (x.state = 'confirmed'
                    or (x.state = 'refused' and x.error_class in ('{errors.NEEDS_PERSON}', '{errors.HELD}')
                        and json_extract_string(x.writeback, '$.line_id') is null))

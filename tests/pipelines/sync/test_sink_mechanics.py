@@ -205,11 +205,14 @@ def test_a_refused_document_planned_again_with_its_contact_id_known_keeps_its_re
     # the next run's plan knows Ann's id instead of the placeholder: the same write, not a changed document
     same = PlannedWrite("c1", "xero", "invoice", "create", "invoice:I1", "I1", DAY,
                         {"InvoiceNumber": "I1", "Reference": "ABC123", "Contact": {"ContactID": ann}},
-                        "Invoice I1 (again)", priority=20)
+                        "Invoice I1 (again)", priority=20, writeback={"resource": "invoices", "id": "I1"})
     calls = sum(xero.calls.values())
     Sink(con, connection_id="c1", xero=xero, auxo=auxo).run(plan_frame([same]))
     assert sum(xero.calls.values()) == calls
     assert statuses(con) == {"Contact Ann": "confirmed", "Invoice I1": "skipped", "Invoice I1 (again)": "failed"}
+    # Auxo heard of the refusal once, when Xero answered: the carried refusal was never sent, so it has
+    # no answer of its own to write back
+    assert [item["sync_status"] for _, item in auxo.items if item["id"] == "I1"] == ["error"]
     message = con.execute("select error_message from sync.sync_errors where description = 'Invoice I1 (again)'")
     assert message.fetchone()[0] == "Invoice # must be unique."
     xero.invalid_names = set()

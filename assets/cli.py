@@ -113,19 +113,17 @@ def sync(
     """Sync one day, a range of days as one run, or (no --date) every day since the last one synced."""
     from assets.runner import run_sync
 
-    if date_ is None:
-        if to:
-            raise typer.BadParameter("--to needs --date (the first day of the range)", param_hint="--to")
-        check_settings()
-        prepare_environment()
-        first, last = _catch_up()
-    else:
+    if date_ is None and to:
+        raise typer.BadParameter("--to needs --date (the first day of the range)", param_hint="--to")
+    if date_ is not None:
         first = _parse_date(date_, "--date")
         last = _parse_date(to, "--to") if to else first
         if last < first:
             raise typer.BadParameter(f"--to {last} is before --date {first}", param_hint="--to")
-        check_settings()
-        prepare_environment()
+    check_settings()
+    prepare_environment()
+    if date_ is None:
+        first, last = _catch_up()  # needs the Dagster instance prepare_environment points at
     ok = run_sync(first, last, dry_run=dry_run, console=console, resend_refused=resend_refused, restage=restage)
     raise typer.Exit(0 if ok else 1)
 

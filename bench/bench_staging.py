@@ -62,12 +62,13 @@ def main() -> None:
     for spec in SPECS:
         if args.only and spec.name not in args.only:
             continue
-        con.execute(f"CREATE TABLE {spec.qualified} AS {staging_select(con, spec)}")
+        select = staging_select(con, spec)
+        con.execute(f"CREATE TABLE {spec.qualified} AS {select}")
         schema = next(iter(spec.sources.values())).split(".", 1)[0]
         newest = {r[0] for r in con.execute(f"SELECT load_id FROM {schema}._dlt_loads WHERE status = 0 "
                                             f"ORDER BY inserted_at DESC LIMIT {args.new_loads}").fetchall()}
         _state(con, spec)
-        _save_state(con, spec, fingerprint(con, spec), [load for load in _loads_present(con, spec)
+        _save_state(con, spec, fingerprint(select, spec), [load for load in _loads_present(con, spec)
                                                         if load not in newest], rebuilt=True)
         started = time.perf_counter()
         day = stage_incremental(con, spec)

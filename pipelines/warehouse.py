@@ -35,8 +35,7 @@ def connect(path: Path | None = None, *, read_only: bool = False,
             wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse (default: ``settings.warehouse_path()``), closed on exit."""
     path = Path(path) if path else settings.warehouse_path()
-    config = settings.duckdb_config()
-    Path(str(config["temp_directory"])).mkdir(parents=True, exist_ok=True)
+    config = _duckdb_config()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
@@ -74,9 +73,26 @@ def dlt_credentials(path: Path | None = None) -> Any:
     """
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+    return DuckDbCredentials(str(Path(path) if path else settings.warehouse_path()), global_config=_duckdb_config())
+
+
+def _duckdb_config() -> dict[str, str | int]:
+    """:func:`settings.duckdb_config`, with its spill folder created."""
     config = settings.duckdb_config()
     Path(str(config["temp_directory"])).mkdir(parents=True, exist_ok=True)
-    return DuckDbCredentials(str(Path(path) if path else settings.warehouse_path()), global_config=config)
+    return config
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements of a ``with`` block as one transaction: committed at its end, rolled back on an error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple | None:

@@ -17,6 +17,8 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from pipelines.warehouse import transaction
+
 _COLUMN_REF = re.compile(r"\{(\w+)\.(\w+)\}")
 
 # the staging types, in DuckDB and in the pandera models
@@ -135,25 +137,24 @@ def root_alias(spec: StagedTable) -> str:
     return roots[0]
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name.replace("ID", "Id")).lower()
-
-
 def root_key(spec: StagedTable) -> tuple[str, ...]:
     """The staging columns carrying the root record's merge key: ``(connection_id, <record id>)``."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
     from pipelines.xero.settings import RESOURCES as XERO
 
     alias = root_alias(spec)
     schema, table = spec.sources[alias].split(".", 1)
-    pk = next((_snake(r.primary_key) for r in XERO if r.name == table), None) if schema == "raw_xero" else "id"
+    column = NamingConvention().normalize_identifier  # dlt's own names for the raw columns
+    pk = next((column(r.primary_key) for r in XERO if r.name == table), None) if schema == "raw_xero" else "id"
     wanted = {f"{{{alias}.connection_id}}", f"{{{alias}.{pk}}}"}
     return tuple(name for name, (expr, _) in spec.columns.items() if expr.strip() in wanted)
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, spec: StagedTable) -> str:
-    """sha256 of the generated SQL and of the model's columns and checks."""
+def fingerprint(select: str, spec: StagedTable) -> str:
+    """sha256 of the generated SQL (``select``, :func:`staging_select`) and of the model's columns and checks."""
     schema = spec.model.to_schema()
-    parts = [staging_select(con, spec)]
+    parts = [select]
     for name, column in schema.columns.items():
         parts.append(f"{name}|{column.dtype}|{column.nullable}|{column.unique}|{[str(c) for c in column.checks]}")
     parts.append(str([str(c) for c in schema.checks]) + str(getattr(schema, "unique", None)))
@@ -233,19 +234,15 @@ def stage_incremental(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebu
     fingerprint changed, or when its root raw table is replaced on every load.
     """
     state = _state(con, spec)
-    print_ = fingerprint(con, spec)
+    select = staging_select(con, spec)
+    print_ = fingerprint(select, spec)
     reason = _rebuild_reason(con, spec, state, print_, rebuild)
     if reason is not None:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             frame = stage(con, spec)
             _save_state(con, spec, print_, _loads_present(con, spec), rebuilt=True)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         return Staged(frame.height, rebuilt=True, reason=reason)
-    if "WHERE false" in staging_select(con, spec):  # a raw table is missing: nothing to merge
+    if "WHERE false" in select:  # a raw table is missing: nothing to merge
         return Staged(0, rebuilt=False, reason="no new load")
     loads = [row[0] for row in con.execute(_new_loads(con, spec)).fetchall()]
     if not loads:
@@ -253,21 +250,16 @@ def stage_incremental(con: duckdb.DuckDBPyConnection, spec: StagedTable, *, rebu
     root = root_alias(spec)
     listed = ", ".join("'" + load.replace("'", "''") + "'" for load in loads)
     new_roots = f"{root}._dlt_load_id IN ({listed})"
-    sql = f"{staging_select(con, spec)}\n{'AND' if spec.where else 'WHERE'} {new_roots}"
+    sql = f"{select}\n{'AND' if spec.where else 'WHERE'} {new_roots}"
     validated = spec.model.validate(con.sql(sql).pl(), lazy=True)
     keys = root_key(spec)
     changed = con.sql(f"SELECT DISTINCT {', '.join(_key_exprs(spec, keys))} FROM {spec.sources[root]} AS {root} "
                       f"WHERE {new_roots}").pl()
     key_cols = ", ".join(f'"{k}"' for k in keys)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {spec.qualified} WHERE ({key_cols}) IN (SELECT ({key_cols}) FROM changed)")
         con.execute(f"INSERT INTO {spec.qualified} BY NAME SELECT * FROM validated")
         _save_state(con, spec, print_, loads, rebuilt=False)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return Staged(validated.height, rebuilt=False, reason=f"{changed.height} records changed")
 
 

@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.sync.plan import PLAN_SCHEMA, PlanModel
+from pipelines.warehouse import transaction
 
 PLAN_DDL = """
 CREATE TABLE IF NOT EXISTS plans.write_plan (
@@ -36,8 +37,7 @@ def store_plan(con: duckdb.DuckDBPyConnection, plan_asset: str, plan: pl.DataFra
     strangers = set(plan["connection_id"].unique().to_list()) - {connection_id}
     if strangers:
         raise ValueError(f"plan {plan_asset} for connection {connection_id!r} holds rows of {sorted(strangers)}")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if first is None:
             con.execute("delete from plans.write_plan where plan_asset = ? and connection_id = ?",
                         [plan_asset, connection_id])
@@ -46,10 +46,6 @@ def store_plan(con: duckdb.DuckDBPyConnection, plan_asset: str, plan: pl.DataFra
                         "and business_date between ? and ?", [plan_asset, connection_id, first, last or first])
         if not plan.is_empty():
             con.execute("insert into plans.write_plan by name select * from plan")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return plan.height
 
 

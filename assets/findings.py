@@ -8,12 +8,14 @@ domain's table (``plans.invoice_exceptions``, ``plans.inventory_exceptions``: a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import duckdb
 import polars as pl
+
+from pipelines.sync.store import days_predicate
 
 FINDING_SCHEMA: dict[str, pl.DataType] = {
     "connection_id": pl.String(), "business_date": pl.Date(), "reason": pl.String(), "document": pl.String(),
@@ -77,9 +79,10 @@ class FindingsTable:
 
 def store_findings(con: duckdb.DuckDBPyConnection, table: FindingsTable, plan_asset: str,
                    findings: Iterable[Finding], first: date | None = None, last: date | None = None, *,
-                   connection_id: str) -> pl.DataFrame:
-    """Replace ``plan_asset``'s rows of ``connection_id`` in ``table`` for ``[first, last]`` (all of them when
-    undated); the rows stored. Other connections' findings sharing the warehouse are left alone."""
+                   connection_id: str, also: Sequence[date] = ()) -> pl.DataFrame:
+    """Replace ``plan_asset``'s rows of ``connection_id`` in ``table`` for ``[first, last]`` and the days
+    ``also`` (all of them when undated); the rows stored. Other connections' findings sharing the warehouse
+    are left alone."""
     frame = table.frame(findings, plan_asset)
     strangers = set(frame["connection_id"].unique().to_list()) - {connection_id}
     if strangers:
@@ -91,8 +94,9 @@ def store_findings(con: duckdb.DuckDBPyConnection, table: FindingsTable, plan_as
             con.execute(f"delete from {table.name} where plan_asset = ? and connection_id = ?",
                         [plan_asset, connection_id])
         else:
-            con.execute(f"delete from {table.name} where plan_asset = ? and connection_id = ? "
-                        "and business_date between ? and ?", [plan_asset, connection_id, first, last or first])
+            days, params = days_predicate(first, last, also)
+            con.execute(f"delete from {table.name} where plan_asset = ? and connection_id = ? and {days}",
+                        [plan_asset, connection_id, *params])
         if not frame.is_empty():
             con.execute(f"insert into {table.name} by name select * from frame")
         con.execute("COMMIT")

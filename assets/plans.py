@@ -10,7 +10,7 @@ planning or validating) stops the asset with the failing rows, before anything i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -78,9 +78,10 @@ def materialize_plan(warehouse: WarehouseLike, name: str, *, read: Callable[[duc
 
 
 def store_writes(con: duckdb.DuckDBPyConnection, name: str, writes: list[PlannedWrite], connection_id: str,
-                 first: date | None = None, last: date | None = None) -> dict[str, Any]:
-    """Store the writes in ``plans.write_plan`` for ``[first, last]`` (for good when undated); the plan's
-    metadata. Findings go to their table beside it (:func:`assets.findings.store_findings`)."""
+                 first: date | None = None, last: date | None = None, also: Sequence[date] = ()) -> dict[str, Any]:
+    """Store the writes in ``plans.write_plan`` for ``[first, last]`` and the earlier days ``also`` (for good
+    when undated); the plan's metadata. Findings go to their table beside it
+    (:func:`assets.findings.store_findings`)."""
     frame = plan_frame(writes)
-    store_plan(con, name, frame, first, last, connection_id=connection_id)
+    store_plan(con, name, frame, first, last, connection_id=connection_id, also=also)
     return plan_metadata(frame, name)

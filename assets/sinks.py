@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.catch_up import run_window
 from assets.metadata import markdown_table
 from assets.partitions import daily_partitions, single_run, window_dates
 from assets.plans import WRITER_POOL
@@ -172,7 +173,9 @@ def write_day(context: dg.AssetExecutionContext, target: str, api: XeroApiResour
     client = None if sync_mode.dry_run else api.client()
     try:
         with explained(system), warehouse.connect() as con:
-            plan = load_plan(con, first, last, target=target).unique("idempotency_key", keep="first")
+            window = run_window(con, connection.id(), first, last)  # the days the plans covered
+            plan = load_plan(con, first, last, target=target, also=window.earlier_days).unique(
+                "idempotency_key", keep="first")
             plan = plan.filter(pl.col("connection_id") == connection.id())
             sink = Sink(con, connection_id=connection.id(), run_id=context.run.run_id, dry_run=sync_mode.dry_run,
                         resend_refused=sync_mode.resend_refused, progress=context.log.info,

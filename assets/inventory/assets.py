@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.catch_up import run_window
 from assets.findings import store_findings
 from assets.inventory import adjustments, bills, cogs, recon, tables
 from assets.inventory.inputs import Window
@@ -60,12 +61,19 @@ def _plan_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str,
         settings = mappings.load()
         backfill = config.backfill_before_switch_on
 
+        def read_window(con: duckdb.DuckDBPyConnection) -> Any:
+            nonlocal window  # the partition's days and the earlier days out of step (assets.catch_up)
+            window = run_window(con, connection.id(), first, last)
+            return read(con, connection.id(), window)
+
         def store(con: duckdb.DuckDBPyConnection, plan: InventoryPlan) -> dict[str, object]:
-            metadata = store_writes(con, name, plan.writes, connection.id(), first, last)
+            also = window.earlier_days
+            metadata = store_writes(con, name, plan.writes, connection.id(), first, last, also)
             findings = store_findings(con, tables.EXCEPTIONS, name, plan.findings, first, last,
-                                      connection_id=connection.id())
+                                      connection_id=connection.id(), also=also)
             return {
                 **metadata,
+                "earlier_days_planned": ", ".join(str(day) for day in also) or "none",
                 "backfill_before_switch_on": backfill,
                 "not_planned": len(plan.findings),
                 "exceptions": markdown_table(findings.select("business_date", "reason", "document", "detail")),
@@ -74,7 +82,7 @@ def _plan_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str,
                     "order by business_date;\n```"),
             }
 
-        return materialize_plan(warehouse, name, broken=BROKEN, read=lambda con: read(con, connection.id(), window),
+        return materialize_plan(warehouse, name, broken=BROKEN, read=read_window,
                                 plan=lambda inputs: planner(inputs, settings, window, backfill=backfill), store=store)
 
     return plan_asset

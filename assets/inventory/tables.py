@@ -1,6 +1,6 @@
 """Reading the inventory planners' inputs from DuckDB, and keeping what they report.
 
-Only the days planned are read (and what they need: the invoices credited in those days, the cost
+Only the days planned are read (the partition's and the earlier days out of step; and what they need: the invoices credited in those days, the cost
 history of the parts on those lines up to the last invoice's moment), so a day of a large workshop
 reads thousands of rows, not a year of history. A staging table that does not exist yet reads as
 empty.
@@ -40,6 +40,7 @@ from assets.inventory.toggles import HISTORY_SCHEMA as SETTING_HISTORY_SCHEMA
 from assets.inventory.toggles import SyncSettings
 from pipelines import warehouse
 from pipelines.sync.ledger import Ledger
+from pipelines.sync.store import days_predicate
 from pipelines.warehouse import registered
 
 EXCEPTIONS_TABLE = "plans.inventory_exceptions"
@@ -53,6 +54,12 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, schema: Mapping[str, pl.Da
         return typed([], schema)
     columns = ", ".join(f't."{name}"' for name in schema)
     return typed(con.sql(f"select {columns} from staging.{table} t {sql}", params=params).pl(), schema)
+
+
+def _on_days(column: str, window: Window) -> tuple[str, list[object]]:
+    """SQL for "``column`` is a day the window plans" (its days and its earlier days out of step), and its
+    parameters."""
+    return days_predicate(window.first, window.last, window.earlier_days, column=column)
 
 
 def read_settings(con: duckdb.DuckDBPyConnection, connection_id: str) -> SyncSettings:
@@ -106,19 +113,20 @@ def _cost_history(con: duckdb.DuckDBPyConnection, connection_id: str, lines: pl.
 
 def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> CogsInputs:
     settings = read_settings(con, connection_id)
+    credit_days, credit_params = _on_days("credit_date", window)
     credits = _read(con, "auxo_invoice_credits", CREDIT_SCHEMA,
-                    "where connection_id = ? and credit_date between ? and ?", [connection_id, window.first, window.last])
+                    f"where connection_id = ? and {credit_days}", [connection_id, *credit_params])
     credited = pl.DataFrame({"id": credits["invoice_id"].drop_nulls().unique()}, schema={"id": pl.String})
     with registered(con, "credited_invoices", credited):
         # the window's invoices the sync covers (history from before the sync start never gets a journal:
         # a window over a year of it would read millions of lines), and every invoice credited in it
+        invoice_days, invoice_params = _on_days("invoice_date", window)
         invoices = _read(con, "auxo_invoices", INVOICE_SCHEMA,
-                         "where connection_id = ? and ((invoice_date between ? and ? "
+                         f"where connection_id = ? and (({invoice_days} "
                          "and coalesce(sync_status, 'pending') <> 'not_required' "
                          "and (cast(? as date) is null or invoice_date >= ?)) "
                          "or id in (select id from credited_invoices))",
-                         [connection_id, window.first, window.last, settings.sync_start_date,
-                          settings.sync_start_date])
+                         [connection_id, *invoice_params, settings.sync_start_date, settings.sync_start_date])
     with registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
         lines = _read(con, "auxo_invoice_lines", LINE_SCHEMA, "join wanted_documents w on w.id = t.document_id "
                       "where t.connection_id = ? and t.kind = 'part'", [connection_id])
@@ -131,9 +139,9 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
 
 
 def read_bill_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> BillInputs:
-    orders = _read(con, "auxo_purchase_orders", PURCHASE_ORDER_SCHEMA,
-                   "where connection_id = ? and received_date between ? and ?",
-                   [connection_id, window.first, window.last])
+    days, params = _on_days("received_date", window)
+    orders = _read(con, "auxo_purchase_orders", PURCHASE_ORDER_SCHEMA, f"where connection_id = ? and {days}",
+                   [connection_id, *params])
     with registered(con, "wanted_orders", orders.select("id")):
         lines = _read(con, "auxo_purchase_order_lines", PURCHASE_ORDER_LINE_SCHEMA,
                       "join wanted_orders w on w.id = t.purchase_order_id where t.connection_id = ? "
@@ -148,9 +156,9 @@ def read_bill_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
 
 
 def read_adjustment_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> AdjustmentInputs:
-    adjustments = _read(con, "auxo_stock_adjustments", ADJUSTMENT_SCHEMA,
-                        "where connection_id = ? and adjustment_date between ? and ?",
-                        [connection_id, window.first, window.last])
+    days, params = _on_days("adjustment_date", window)
+    adjustments = _read(con, "auxo_stock_adjustments", ADJUSTMENT_SCHEMA, f"where connection_id = ? and {days}",
+                        [connection_id, *params])
     return AdjustmentInputs(connection_id, read_settings(con, connection_id), adjustments,
                             _parts(con, connection_id, adjustments["part_id"]), known_refs(con, connection_id))
 

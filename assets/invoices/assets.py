@@ -7,11 +7,11 @@ undated (a change made in Xero belongs to no Auxo day) and every day's sink send
 """
 
 from collections.abc import Callable
-from datetime import date
 
 import dagster as dg
 import polars as pl
 
+from assets.catch_up import run_window
 from assets.contacts.assets import MATCHES
 from assets.findings import store_findings
 from assets.invoices import credits, invoices, payments, xero_changes
@@ -43,10 +43,13 @@ def _known_reasons(plan: MoneyPlan) -> MoneyPlan:
     return plan
 
 
-def _store(con, name: str, plan: MoneyPlan, first: date | None, last: date | None,
-           connection_id: str) -> dict[str, object]:
-    metadata = store_writes(con, name, plan.writes, connection_id, first, last)
-    findings = store_findings(con, EXCEPTIONS, name, plan.findings, first, last, connection_id=connection_id)
+def _store(con, name: str, plan: MoneyPlan, window: Window | None, connection_id: str) -> dict[str, object]:
+    first, last, also = (window.first, window.last, window.earlier_days) if window else (None, None, ())
+    metadata = store_writes(con, name, plan.writes, connection_id, first, last, also)
+    findings = store_findings(con, EXCEPTIONS, name, plan.findings, first, last, connection_id=connection_id,
+                              also=also)
+    if window is not None:
+        metadata["earlier_days_planned"] = ", ".join(str(day) for day in also) or "none"
     metadata["exceptions"] = findings.height
     metadata["exceptions_by_reason"] = markdown_table(findings.group_by("reason").len().sort("reason")
                                                       if not findings.is_empty() else findings)
@@ -65,10 +68,17 @@ def _dated(name: str, planner: Callable[[Books, Mappings, Window], MoneyPlan], d
                    mappings: MappingsResource) -> dg.MaterializeResult:
         first, last = window_dates(context)
         settings = mappings.load()
+        window: Window | None = None
+
+        def read(con) -> Books:
+            nonlocal window  # the partition's days and the earlier days out of step (assets.catch_up)
+            window = run_window(con, connection.id(), first, last)
+            return load_books(con, connection.id())
+
         return materialize_plan(
-            warehouse, name, broken=BROKEN, read=lambda con: load_books(con, connection.id()),
-            validate=_known_reasons, plan=lambda books: planner(books, settings, Window(first, last)),
-            store=lambda con, plan: _store(con, name, plan, first, last, connection.id()))
+            warehouse, name, broken=BROKEN, read=read, validate=_known_reasons,
+            plan=lambda books: planner(books, settings, window),
+            store=lambda con, plan: _store(con, name, plan, window, connection.id()))
 
     return plan_asset
 
@@ -99,7 +109,7 @@ def xero_changes_to_auxo(warehouse: WarehouseResource, connection: ConnectionRes
     return materialize_plan(
         warehouse, xero_changes.PLAN_ASSET, broken=BROKEN, read=lambda con: load_books(con, connection.id()),
         validate=_known_reasons, plan=xero_changes.plan_xero_changes,
-        store=lambda con, plan: _store(con, xero_changes.PLAN_ASSET, plan, None, None, connection.id()))
+        store=lambda con, plan: _store(con, xero_changes.PLAN_ASSET, plan, None, connection.id()))
 
 
 def _exceptions_check(asset: dg.AssetKey, name: str, reasons: tuple[str, ...], description: str):

@@ -7,7 +7,6 @@ and why, the accounts that do not tie out, and the API calls the re-reading cost
 """
 
 
-from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -27,7 +26,10 @@ from assets.resources import (
     XeroApiResource,
 )
 from assets.sinks import AUXO_WRITES, XERO_WRITES
+from assets.window import Window
 from pipelines import warehouse as warehouse_helpers
+from pipelines.sync.ledger import Ledger
+from pipelines.sync.store import days_predicate
 
 VIEWS = dg.AssetKey(["recon", "views"])
 # recon assets of other packages (recon/inventory_movements_by_day): their views feed recon.account_movements
@@ -83,16 +85,17 @@ def systems_to_re_read(con: duckdb.DuckDBPyConnection, mode: str, run_id: str, r
     return [system for system in ("xero", "auxo") if system in written]
 
 
-def _window(first: date | None, last: date | None) -> tuple[str, list[Any]]:
-    if first is None:
+def _where(window: Window | None, column: str = "business_date") -> tuple[str, list[Any]]:
+    if window is None:
         return "true", []
-    return "business_date between ? and ?", [first, last]
+    return days_predicate(window.first, window.last, window.earlier_days, column=column)
 
 
-def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None, last: date | None,
+def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window | None,
                    refreshed: Refreshed, views: list[str]) -> dict[str, Any]:
-    """What the UI shows on a materialisation of recon/views, for the days ``[first, last]``."""
-    where, params = _window(first, last)
+    """What the UI shows on a materialisation of recon/views, for the days of ``window`` (None: every day)."""
+    where, params = _where(window)
+    day_where, _ = _where(window, "day")
     params = [connection_id, *params]
     states = dict(con.execute(
         f"select state, count(*) from recon.documents where connection_id = ? and {where} group by 1",
@@ -103,7 +106,7 @@ def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, first: da
     days = con.sql(
         "select day, auxo_documents as documents, in_step, different, not_in_xero, only_in_xero, "
         "writes_confirmed as confirmed, writes_failed as failed, writes_waiting as waiting, accounts_differing, "
-        f"verdict from recon.day_summary where connection_id = ? and {where.replace('business_date', 'day')} "
+        f"verdict from recon.day_summary where connection_id = ? and {day_where} "
         "order by day", params=params).pl()
     problems = con.sql(
         "select business_date as day, document_kind as kind, document, party, state, reason, what_to_do "
@@ -111,10 +114,10 @@ def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, first: da
         params=params).pl()
     accounts = con.sql(
         "select day, account_code, account_name, auxo_movement, xero_movement, difference "
-        f"from recon.account_movements where connection_id = ? and {where.replace('business_date', 'day')} "
+        f"from recon.account_movements where connection_id = ? and {day_where} "
         "and difference <> 0 order by day, account_code", params=params).pl()
     total = sum(states.values())
-    span = "every day" if first is None else (f"{first}" if first == last else f"{first} to {last}")
+    span = "every day" if window is None else window.describe()
     metadata: dict[str, Any] = {
         "dagster/row_count": total,
         "days": span,
@@ -131,7 +134,7 @@ def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, first: da
         "problems": markdown_table(problems, limit=30),
         "accounts_not_tying_out": markdown_table(accounts, limit=30),
         "views": dg.MetadataValue.md("\n".join(f"- `{name}`" for name in views)),
-        "sql": dg.MetadataValue.md(_sql_help(first, last)),
+        "sql": dg.MetadataValue.md(_sql_help(window)),
     }
     metadata["re_read"] = (", ".join(refreshed.systems) if refreshed.systems
                            else "nothing (no write since this run's extraction)")
@@ -143,8 +146,10 @@ def recon_metadata(con: duckdb.DuckDBPyConnection, connection_id: str, first: da
     return metadata
 
 
-def _sql_help(first: date | None, last: date | None) -> str:
-    days = "true" if first is None else f"business_date between '{first}' and '{last}'"
+def _sql_help(window: Window | None) -> str:
+    days = "true" if window is None else f"business_date between '{window.first}' and '{window.last}'"
+    if window is not None and window.catch_up:
+        days = f"({days} or business_date in ({', '.join(repr(str(d)) for d in window.earlier_days)}))"
     return ("```sql\n"
             f"select * from recon.unsynced_documents where {days} order by business_date;\n"
             f"select * from recon.documents where {days} and state <> 'in_step';\n"
@@ -186,7 +191,8 @@ def recon_views(context: dg.AssetExecutionContext, config: ReconConfig, warehous
             raise dg.Failure(description=f"{exc}. Nothing was written by this step; the sync's writes are not "
                                          "affected. Fix the view's SQL (or report it) and materialise recon/views "
                                          "again.") from exc
-        metadata = recon_metadata(con, connection.id(), first, last, refreshed, views)
+        window = Window(first, last).with_catch_up(Ledger(con, connection.id()).days_written(context.run.run_id))
+        metadata = recon_metadata(con, connection.id(), window, refreshed, views)
     context.log.info(f"reconciled {metadata['days']}: {metadata['documents_in_step']} documents in step, "
                      f"{metadata['documents_not_in_xero']} not in Xero, {metadata['documents_different']} different")
     return dg.MaterializeResult(metadata=metadata)

@@ -22,7 +22,7 @@ On ``staging/xero_accounts``, **blocking** (the sinks wait for it and do not run
 """
 
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
@@ -33,10 +33,12 @@ from assets.metadata import markdown_table
 from assets.plans import WRITER_POOL
 from assets.recon.assets import VIEWS
 from assets.resources import ConnectionResource, MappingsResource, WarehouseResource
+from assets.window import Window
 from mappings import check_against_xero
 from pipelines import warehouse as warehouse_helpers
 from pipelines.sync import ledger
 from pipelines.sync.ledger import Ledger
+from pipelines.sync.store import days_predicate
 
 DOCUMENTS_ONCE = "every_document_in_xero_once"
 TOTALS_TO_THE_CENT = "totals_equal_to_the_cent"
@@ -52,52 +54,52 @@ XERO_TAX_RATES = dg.AssetKey(["staging", "xero_tax_rates"])
 SYNC_GAPS = ("duplicated", "not_planned", "missing_in_xero", "not_extracted")
 
 
-def run_days(context: dg.AssetCheckExecutionContext) -> tuple[date | None, date | None]:
-    """The business days of the run (a partition or a range); (None, None) when run without one."""
+def run_days(context: dg.AssetCheckExecutionContext, con: duckdb.DuckDBPyConnection,
+             connection_id: str) -> Window | None:
+    """The business days of the run (a partition or a range) plus the earlier days its writes were dated
+    (documents caught up); None when run without a partition (every day is checked)."""
     try:
         window = context.partition_time_window
     except Exception:  # no partition: a check executed on its own checks every day
-        return None, None
-    return window.start.date(), (window.end - timedelta(days=1)).date()
+        return None
+    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    return Window(first, last).with_catch_up(Ledger(con, connection_id).days_written(context.run.run_id))
 
 
-def _where(column: str, first: date | None, last: date | None) -> tuple[str, list[Any]]:
-    if first is None:
+def _where(column: str, window: Window | None) -> tuple[str, list[Any]]:
+    if window is None:
         return "true", []
-    return f"{column} between ? and ?", [first, last]
+    return days_predicate(window.first, window.last, window.earlier_days, column=column)
 
 
-def _span(first: date | None, last: date | None) -> str:
-    return "every day" if first is None else (f"{first}" if first == last else f"{first} to {last}")
+def _span(window: Window | None) -> str:
+    return "every day" if window is None else window.describe()
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, connection_id: str, first: date | None, last: date | None,
+def _query(con: duckdb.DuckDBPyConnection, sql: str, connection_id: str, window: Window | None,
            column: str = "business_date") -> pl.DataFrame:
-    where, params = _where(column, first, last)
+    where, params = _where(column, window)
     return con.sql(sql.format(where=where), params=[connection_id, *params]).pl()
 
 
-def documents_not_once(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None,
-                       last: date | None) -> pl.DataFrame:
+def documents_not_once(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window | None) -> pl.DataFrame:
     return _query(con, """
         select business_date, document_kind, auxo_number, party, state, cause, reason, what_to_do, xero_matches
         from recon.documents
         where connection_id = ? and {where} and auxo_id is not null and state in ('not_in_xero', 'duplicated')
-        order by business_date, document_kind, auxo_number""", connection_id, first, last)
+        order by business_date, document_kind, auxo_number""", connection_id, window)
 
 
-def documents_different(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None,
-                        last: date | None) -> pl.DataFrame:
+def documents_different(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window | None) -> pl.DataFrame:
     return _query(con, """
         select business_date, document_kind, auxo_number, party, auxo_total, xero_total, total_difference,
                gst_difference, amount_due_difference, cause, reason, what_to_do, xero_id
         from recon.documents
         where connection_id = ? and {where} and auxo_id is not null and state = 'different'
-        order by business_date, document_kind, auxo_number""", connection_id, first, last)
+        order by business_date, document_kind, auxo_number""", connection_id, window)
 
 
-def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None,
-                        last: date | None) -> pl.DataFrame:
+def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window | None) -> pl.DataFrame:
     """Posted Xero journals, and journals the sync still means to send, whose lines do not sum to 0."""
     posted = _query(con, """
         select j.date as business_date, 'xero' as where_, j.narration, j.manual_journal_id as id,
@@ -105,7 +107,7 @@ def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, firs
         from staging.xero_manual_journals j
         join staging.xero_manual_journal_lines l using (connection_id, manual_journal_id)
         where j.connection_id = ? and {where} and j.status = 'POSTED'
-        group by all having sum(l.line_amount) <> 0""", connection_id, first, last, column="j.date")
+        group by all having sum(l.line_amount) <> 0""", connection_id, window, column="j.date")
     planned = _query(con, """
         with lines as (
             select business_date, description, idempotency_key,
@@ -115,7 +117,7 @@ def unbalanced_journals(con: duckdb.DuckDBPyConnection, connection_id: str, firs
               and open)
         select business_date, 'plan' as where_, description as narration, idempotency_key as id,
                sum(line.LineAmount::decimal(18, 2)) as debits_minus_credits
-        from lines group by all having sum(line.LineAmount::decimal(18, 2)) <> 0""", connection_id, first, last)
+        from lines group by all having sum(line.LineAmount::decimal(18, 2)) <> 0""", connection_id, window)
     return pl.concat([posted.cast({"debits_minus_credits": pl.Decimal(18, 2)}),
                       planned.cast({"debits_minus_credits": pl.Decimal(18, 2)})]).rename({"where_": "in"})
 
@@ -130,8 +132,7 @@ def stuck_in_sent(con: duckdb.DuckDBPyConnection, connection_id: str) -> pl.Data
         "business_date", "target", "entity", "description", "sent_at", "attempts", "run_id")
 
 
-def money_accounts_differing(con: duckdb.DuckDBPyConnection, connection_id: str, first: date | None,
-                             last: date | None) -> pl.DataFrame:
+def money_accounts_differing(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window | None) -> pl.DataFrame:
     """Receivables and clearing rows that differ, with how many of the day's documents are not in step."""
     return _query(con, """
         select m.day, m.account_code, m.account_name, m.auxo_movement, m.xero_movement, m.difference,
@@ -141,7 +142,7 @@ def money_accounts_differing(con: duckdb.DuckDBPyConnection, connection_id: str,
         from recon.account_movements m
         where m.connection_id = ? and {where}
           and m.account_role in ('accounts_receivable', 'payment_clearing') and m.difference <> 0
-        order by m.day, m.account_code""", connection_id, first, last, column="m.day")
+        order by m.day, m.account_code""", connection_id, window, column="m.day")
 
 
 def _sql(text: str) -> dg.MetadataValue:
@@ -155,9 +156,9 @@ def _sql(text: str) -> dg.MetadataValue:
                             "person must act on (refused by Xero, held in a locked period, waiting for a contact).")
 def every_document_in_xero_once(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                                 connection: ConnectionResource) -> dg.AssetCheckResult:
-    first, last = run_days(context)
     with warehouse.connect() as con:
-        rows = documents_not_once(con, connection.id(), first, last)
+        window = run_days(context, con, connection.id())
+        rows = documents_not_once(con, connection.id(), window)
     gaps = rows.filter(pl.col("cause").is_in(SYNC_GAPS))
     return dg.AssetCheckResult(
         check_name=DOCUMENTS_ONCE, passed=rows.is_empty(),
@@ -165,7 +166,7 @@ def every_document_in_xero_once(context: dg.AssetCheckExecutionContext, warehous
         description=None if rows.is_empty() else (
             f"{rows.height} documents not in Xero exactly once ({gaps.height} with no recorded reason): "
             "see the table and recon.unsynced_documents"),
-        metadata={"days": _span(first, last), "documents_not_once": rows.height, "sync_gaps": gaps.height,
+        metadata={"days": _span(window), "documents_not_once": rows.height, "sync_gaps": gaps.height,
                   "documents": markdown_table(rows, limit=40),
                   "sql": _sql("select * from recon.unsynced_documents where state in ('not_in_xero', 'duplicated') "
                               "order by business_date;")})
@@ -178,15 +179,15 @@ def every_document_in_xero_once(context: dg.AssetCheckExecutionContext, warehous
                             "allocation still waiting for another document.")
 def totals_equal_to_the_cent(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                              connection: ConnectionResource) -> dg.AssetCheckResult:
-    first, last = run_days(context)
     with warehouse.connect() as con:
-        rows = documents_different(con, connection.id(), first, last)
+        window = run_days(context, con, connection.id())
+        rows = documents_different(con, connection.id(), window)
     real = rows.filter(pl.col("cause") == "differs")
     return dg.AssetCheckResult(
         check_name=TOTALS_TO_THE_CENT, passed=rows.is_empty(),
         severity=dg.AssetCheckSeverity.ERROR if real.height else dg.AssetCheckSeverity.WARN,
         description=None if rows.is_empty() else f"{rows.height} documents differ between Auxo and Xero",
-        metadata={"days": _span(first, last), "documents_different": rows.height,
+        metadata={"days": _span(window), "documents_different": rows.height,
                   "total_difference": str(rows["total_difference"].fill_null(0).sum()) if rows.height else "0.00",
                   "documents": markdown_table(rows, limit=40),
                   "sql": _sql("select * from recon.documents where state = 'different' order by business_date;")})
@@ -197,12 +198,12 @@ def totals_equal_to_the_cent(context: dg.AssetCheckExecutionContext, warehouse: 
                             "to send, has debits equal to credits. Fails with the journals that do not balance.")
 def every_journal_balances(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                            connection: ConnectionResource) -> dg.AssetCheckResult:
-    first, last = run_days(context)
     with warehouse.connect() as con:
-        rows = unbalanced_journals(con, connection.id(), first, last)
+        window = run_days(context, con, connection.id())
+        rows = unbalanced_journals(con, connection.id(), window)
     return dg.AssetCheckResult(
         check_name=JOURNALS_BALANCE, passed=rows.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"days": _span(first, last), "unbalanced_journals": rows.height,
+        metadata={"days": _span(window), "unbalanced_journals": rows.height,
                   "journals": markdown_table(rows, limit=40)})
 
 
@@ -230,14 +231,14 @@ def no_write_stuck_in_sent(warehouse: WarehouseResource, connection: ConnectionR
                             "ERROR where nothing does.")
 def receivables_and_clearing_tie_out(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                                      connection: ConnectionResource) -> dg.AssetCheckResult:
-    first, last = run_days(context)
     with warehouse.connect() as con:
-        rows = money_accounts_differing(con, connection.id(), first, last)
+        window = run_days(context, con, connection.id())
+        rows = money_accounts_differing(con, connection.id(), window)
     unexplained = rows.filter(pl.col("unsynced_that_day") == 0)
     return dg.AssetCheckResult(
         check_name=MONEY_ACCOUNTS_TIE_OUT, passed=rows.is_empty(),
         severity=dg.AssetCheckSeverity.ERROR if unexplained.height else dg.AssetCheckSeverity.WARN,
-        metadata={"days": _span(first, last), "days_accounts_differing": rows.height,
+        metadata={"days": _span(window), "days_accounts_differing": rows.height,
                   "unexplained": unexplained.height, "differences": markdown_table(rows, limit=40),
                   "sql": _sql("select * from recon.account_movements where difference <> 0 order by day;")})
 

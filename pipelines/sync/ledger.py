@@ -343,6 +343,15 @@ class Ledger:
             order by x.priority, x.updated_at
             """, params={"connection": self.connection_id}).pl()
 
+    def days_written(self, run_id: str) -> list[date]:
+        """The business days of the writes ``run_id`` recorded or answered (what its reconciliation covers)."""
+        if not self._readable():
+            return []
+        rows = self.con.execute("select distinct business_date from sync.write_ledger where connection_id = ? "
+                                "and run_id = ? and business_date is not null order by 1",
+                                [self.connection_id, run_id]).fetchall()
+        return [row[0] for row in rows]
+
     def counts(self, keys: Sequence[str]) -> dict[str, int]:
         """Stored status -> rows among ``keys``."""
         rows = self.rows(keys)

@@ -21,7 +21,7 @@ from sandbox.xero.state import open_state
 from tests.sandbox.xero.conftest import Admin, XeroApi
 
 KEY = "sandbox-webhook-key"
-SPEC = Path("/work/shared/xero-openapi/xero-webhooks.yaml")
+SPEC = Path(__file__).resolve().parents[3] / "sandbox" / "xero" / "spec" / "xero-webhooks.yaml"
 
 
 class Recorder:

@@ -10,10 +10,13 @@
   last extraction — invoices (payments, credits, edits and voids touch them), credit notes,
   contacts, manual journals: four calls — and if so runs today's partition, which brings those
   changes into Auxo and reconciles.
+- ``xero_webhook_events`` (every 30 seconds): turns the events Xero's webhooks delivered to
+  ``auxo-xero webhooks`` into one run of today's partition. With webhooks set up
+  (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which then skips.
 
-Both launch the ``sync_day`` job, never while another sync run is queued or running (runs would
+All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
 only wait for the warehouse), and name each request with a run key, so the same failures or the
-same Xero change never launch two runs. Both start stopped: turn them on in the UI (Automation),
+same Xero change never launch two runs. All start stopped: turn them on in the UI (Automation),
 with the nightly schedule.
 """
 
@@ -166,6 +169,9 @@ def newest_xero_change(client, since: datetime) -> datetime | None:
                        "another sync run is queued or running.")
 def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
                               xero: XeroApiResource, connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    if webhooks_configured():
+        return dg.SkipReason("Xero's webhooks are set up (XERO_WEBHOOK_KEY): the xero_webhook_events sensor "
+                             "replaces this probe")
     if sync_runs_in_progress(context.instance):
         return dg.SkipReason("a sync run is queued or running; it reads Xero's changes itself")
     path = warehouse.database_path()
@@ -193,4 +199,57 @@ def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: Wa
                          tags={LAUNCHED_BY: XERO_CHANGES_SENSOR})
 
 
-SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs]
+# --- Xero's webhooks ------------------------------------------------------------------------------------
+WEBHOOK_SENSOR = "xero_webhook_events"
+
+
+def webhooks_configured() -> bool:
+    """Whether Xero's webhooks are set up here (``XERO_WEBHOOK_KEY``): then they replace the 15-minute probe."""
+    from pipelines.xero.webhooks import configured_key
+
+    return bool(configured_key())
+
+
+@dg.sensor(name=WEBHOOK_SENSOR, job=sync_day, minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 30 seconds: reads the events Xero's webhooks delivered to `auxo-xero webhooks` "
+                       "(contacts, invoices, credit notes created or updated in this organisation) since the last "
+                       "tick, and runs today's partition once for all of them, which brings those changes into "
+                       "Auxo. Events for other organisations are skipped. Never while another sync run is queued "
+                       "or running: the events wait for the next tick.")
+def xero_webhook_events(context: dg.SensorEvaluationContext, xero: XeroApiResource) -> dg.RunRequest | dg.SkipReason:
+    from pipelines import settings
+    from pipelines.xero.webhooks import EventStore, new_events
+
+    if sync_runs_in_progress(context.instance):
+        return dg.SkipReason("a sync run is queued or running; the events wait for the next tick")
+    path = settings.webhook_events_path()
+    if not path.exists():
+        return dg.SkipReason("no webhook received yet (is `auxo-xero webhooks` running and registered in Xero?)")
+    cursor = int(context.cursor or 0)
+    store = EventStore(path)
+    try:
+        events = store.after(cursor)
+    finally:
+        store.close()
+    if not events:
+        return dg.SkipReason("no new webhook event")
+    client = xero.client()
+    try:
+        tenant = client.tenant_id or client.resolve_tenant()
+    finally:
+        client.close()
+    seen = new_events(events, tenant)
+    assert seen is not None
+    context.update_cursor(str(seen.last_seq))
+    if not seen.for_tenant:
+        return dg.SkipReason(f"{seen.ignored} new events, none about this organisation's contacts, invoices or "
+                             "credit notes: skipped")
+    today = today_in_organisation(datetime.now(UTC)).isoformat()
+    context.log.info(f"running {today} for {seen.for_tenant} webhook events {seen.categories} "
+                     f"(up to event {seen.last_seq}; {seen.ignored} skipped)")
+    return dg.RunRequest(run_key=f"xero-webhook:{seen.last_seq}", partition_key=today,
+                         tags={LAUNCHED_BY: WEBHOOK_SENSOR})
+
+
+SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs, xero_webhook_events]

@@ -1,13 +1,15 @@
 """Xero's changes pushed by webhooks: the sensor that turns stored events into runs, and the whole path — a
-contact edited in the Xero sandbox, delivered signed to the receiver on loopback, a run launched by the
-sensor, the change in Auxo."""
+contact edited in the Xero sandbox, delivered signed to the receiver on loopback (after intent to receive;
+a replay kept once, a forgery refused), a run launched by the sensor, the change in Auxo."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 
 import sandbox.xero
@@ -20,7 +22,7 @@ from assets.automation import (
     xero_webhook_events,
 )
 from pipelines import settings, warehouse
-from pipelines.xero.webhooks import Event, EventStore, Receiver
+from pipelines.xero.webhooks import Event, EventStore, Receiver, signature
 from tests.e2e.conftest import run_day
 from tests.e2e.test_automation import RESOURCES, evaluate, in_progress_run, xero_admin
 from tests.e2e.test_spine import auxo_admin, small_workshop
@@ -82,6 +84,16 @@ def test_the_webhook_sensor_is_registered_stopped_every_30_seconds() -> None:
     assert set(RESOURCES) >= set(xero_webhook_events.required_resource_keys)
 
 
+def replay_of(event: Event, **change: str) -> bytes:
+    """A webhook body carrying ``event`` again (``resource_id=`` for a forged variant)."""
+    raw = {"resourceUrl": event.resource_url, "resourceId": change.get("resource_id", event.resource_id),
+           "eventDateUtc": event.event_date_utc, "eventType": event.type, "eventCategory": event.category,
+           "tenantId": event.tenant_id, "tenantType": event.tenant_type}
+    return json.dumps({"events": [raw], "firstEventSequence": 7, "lastEventSequence": 7,
+                       "entropy": "REPLAYREPLAYREPLAYRE"}).encode()
+
+
+@pytest.mark.slow
 def test_a_contact_edited_in_xero_reaches_auxo_through_a_signed_webhook(home: Path) -> None:
     small_workshop()
     instance = dg.DagsterInstance.ephemeral()
@@ -98,6 +110,15 @@ def test_a_contact_edited_in_xero_reaches_auxo_through_a_signed_webhook(home: Pa
             assert edited.status_code < 300, edited.text
         assert sandbox.xero.deliver_webhooks(xero_state)["delivered"] == 1
         stored = receiver.store.after(0)
+        # Xero delivering the same event again, and someone without the key forging one
+        (event,) = stored
+        again = replay_of(event)
+        assert httpx.post(receiver.url, content=again, headers={"x-xero-signature": signature(again, KEY)}
+                          ).status_code == 200
+        forged = replay_of(event, resource_id="00000000-0000-4000-8000-000000000000")
+        assert httpx.post(receiver.url, content=forged, headers={"x-xero-signature": signature(forged, "guess")}
+                          ).status_code == 401
+        assert receiver.store.count() == 1
     assert [(e.category, e.type, e.resource_id) for e in stored] == [("CONTACT", "UPDATE",
                                                                       contact["ContactID"].lower())]
 

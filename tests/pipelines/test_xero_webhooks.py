@@ -125,3 +125,38 @@ def test_the_command_without_a_key_names_the_variable_and_the_fix(monkeypatch: p
     result = CliRunner().invoke(cli.app, ["webhooks", "--port", "8799"])
     assert result.exit_code == 2
     assert "XERO_WEBHOOK_KEY is not set" in result.output and "[xero] webhook_key" in result.output
+
+
+def test_the_command_serves_the_receiver_on_the_data_folder(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "XERO_WEBHOOK_KEY": KEY, "AUXO_XERO_HOME": str(tmp_path / "data")}
+    process = subprocess.Popen([sys.executable, "-c", "from assets.cli import main; main()", "webhooks",
+                                "--port", str(port)], env=env, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = payload(event())
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/xero-webhooks", content=body,
+                                    headers={"x-xero-signature": signature(body, KEY)}, timeout=5)
+                break
+            except httpx.ConnectError:
+                assert process.poll() is None and time.monotonic() < deadline, "the receiver did not start"
+                time.sleep(0.1)
+        assert answer.status_code == 200 and answer.content == b""
+        assert "set-cookie" not in answer.headers and "server" not in answer.headers
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=20)[0].decode()
+    assert KEY not in output  # the key is never printed
+    assert EventStore(tmp_path / "data" / "webhooks" / "xero-events.sqlite3").count() == 1

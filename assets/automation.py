@@ -11,7 +11,8 @@
   contacts, manual journals: four calls — and if so runs today's partition, which brings those
   changes into Auxo and reconciles.
 - ``xero_webhook_events`` (every 30 seconds): turns the events Xero's webhooks delivered to
-  ``auxo-xero webhooks`` into one run of today's partition. With webhooks set up
+  ``auxo-xero webhooks`` into one run of today's partition — skipping other organisations' events and
+  the echoes of the sync's own writes (documents the warehouse already holds at that version). With webhooks set up
   (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which then skips.
 
 All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
@@ -210,14 +211,50 @@ def webhooks_configured() -> bool:
     return bool(configured_key())
 
 
+# where the warehouse keeps the document an event is about: (staging table, id column)
+STAGED_BY_CATEGORY = {"CONTACT": ("xero_contacts", "contact_id"), "INVOICE": ("xero_invoices", "invoice_id"),
+                      "CREDITNOTE": ("xero_credit_notes", "credit_note_id")}
+
+
+def _event_time(event) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(event.event_date_utc.rstrip("Z"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def events_already_extracted(con, connection_id: str, events: list) -> set[int]:
+    """The events (by seq) whose document the warehouse already holds at that version or a later one —
+    above all the echoes of the sync's own writes, which a run's reconciliation re-reads. Held means a
+    staged ``UpdatedDateUTC`` at or after the event's time, with no tolerance: when in doubt, run. Only a
+    trigger is dropped: a change the warehouse does not hold yet always launches a run."""
+    seen: set[int] = set()
+    for category, (table, column) in STAGED_BY_CATEGORY.items():
+        mine = [e for e in events if e.category == category]
+        if not mine or not warehouse.table_exists(con, "staging", table):
+            continue
+        rows = con.execute(f"select lower({column}), max(updated_at) from staging.{table} "
+                           f"where connection_id = ? and lower({column}) in (select unnest(?::varchar[])) "
+                           "group by 1", [connection_id, sorted({e.resource_id for e in mine})]).fetchall()
+        held = dict(rows)
+        for event in mine:
+            stamp, moment = held.get(event.resource_id), _event_time(event)
+            if stamp is not None and moment is not None and stamp >= moment:
+                seen.add(event.seq)
+    return seen
+
+
 @dg.sensor(name=WEBHOOK_SENSOR, job=sync_day, minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Every 30 seconds: reads the events Xero's webhooks delivered to `auxo-xero webhooks` "
                        "(contacts, invoices, credit notes created or updated in this organisation) since the last "
                        "tick, and runs today's partition once for all of them, which brings those changes into "
-                       "Auxo. Events for other organisations are skipped. Never while another sync run is queued "
+                       "Auxo. Skipped: events for other organisations, and changes the warehouse already holds "
+                       "(the sync's own writes, re-read by their run). Never while another sync run is queued "
                        "or running: the events wait for the next tick.")
-def xero_webhook_events(context: dg.SensorEvaluationContext, xero: XeroApiResource) -> dg.RunRequest | dg.SkipReason:
+def xero_webhook_events(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, xero: XeroApiResource,
+                        connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
     from pipelines import settings
     from pipelines.xero.webhooks import EventStore, new_events
 
@@ -226,10 +263,9 @@ def xero_webhook_events(context: dg.SensorEvaluationContext, xero: XeroApiResour
     path = settings.webhook_events_path()
     if not path.exists():
         return dg.SkipReason("no webhook received yet (is `auxo-xero webhooks` running and registered in Xero?)")
-    cursor = int(context.cursor or 0)
     store = EventStore(path)
     try:
-        events = store.after(cursor)
+        events = store.after(int(context.cursor or 0))
     finally:
         store.close()
     if not events:
@@ -239,16 +275,25 @@ def xero_webhook_events(context: dg.SensorEvaluationContext, xero: XeroApiResour
         tenant = client.tenant_id or client.resolve_tenant()
     finally:
         client.close()
-    seen = new_events(events, tenant)
-    assert seen is not None
-    context.update_cursor(str(seen.last_seq))
-    if not seen.for_tenant:
-        return dg.SkipReason(f"{seen.ignored} new events, none about this organisation's contacts, invoices or "
-                             "credit notes: skipped")
+    last_seq = max(e.seq or 0 for e in events)
+    mine = [e for e in events if e.tenant_id == tenant.lower() and e.relevant]
+    extracted: set[int] = set()
+    if mine and warehouse.database_path().exists():
+        try:
+            with _read_only(warehouse.database_path()) as con:
+                extracted = events_already_extracted(con, connection.id(), mine)
+        except RuntimeError as exc:  # a run holds the warehouse: look again at the next tick
+            return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    seen = new_events([e for e in events if e.seq not in extracted], tenant)
+    context.update_cursor(str(last_seq))
+    if seen is None or not seen.for_tenant:
+        ignored = seen.ignored if seen else 0
+        return dg.SkipReason(f"{len(extracted)} new events about changes the warehouse already holds (the "
+                             f"sync's own writes) and {ignored} about other organisations or documents: skipped")
     today = today_in_organisation(datetime.now(UTC)).isoformat()
     context.log.info(f"running {today} for {seen.for_tenant} webhook events {seen.categories} "
-                     f"(up to event {seen.last_seq}; {seen.ignored} skipped)")
-    return dg.RunRequest(run_key=f"xero-webhook:{seen.last_seq}", partition_key=today,
+                     f"(up to event {last_seq}; {seen.ignored + len(extracted)} skipped)")
+    return dg.RunRequest(run_key=f"xero-webhook:{last_seq}", partition_key=today,
                          tags={LAUNCHED_BY: WEBHOOK_SENSOR})
 
 

@@ -11,9 +11,10 @@
   contacts, manual journals: four calls — and if so runs today's partition, which brings those
   changes into Auxo and reconciles.
 - ``xero_webhook_events`` (every 30 seconds): turns the events Xero's webhooks delivered to
-  ``auxo-xero webhooks`` into one run of today's partition — skipping other organisations' events and
-  the echoes of the sync's own writes (documents the warehouse already holds at that version). With webhooks set up
-  (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which then skips.
+  ``auxo-xero webhooks`` into one run of today's partition, skipping other organisations' events
+  and the echoes of the sync's own writes (documents the warehouse already holds at that version).
+  With webhooks set up (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which
+  then skips.
 
 All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
 only wait for the warehouse), and name each request with a run key, so the same failures or the

@@ -159,11 +159,7 @@ def subscription(store: Store) -> dict | None:
 
 def _save(store: Store, sub: dict | None) -> None:
     with store.write(documents=False) as tx:
-        if sub is None:
-            tx.conn.execute("DELETE FROM meta WHERE key = ?", (SUBSCRIPTION,))
-            tx._meta = None
-        else:
-            tx.set_meta_json(SUBSCRIPTION, sub)
+        tx.set_meta_json(SUBSCRIPTION, sub)  # None is stored as null: no subscription
 
 
 def subscribe(store: Store, url: str, key: str | None = None, categories: list[str] | None = None, *,

@@ -208,3 +208,14 @@ def test_the_served_sandbox_delivers_by_itself(state_dir: Path, api: XeroApi, re
     finally:
         ticker.stop()
     assert receiver.store.count() == 1
+
+
+def test_without_a_subscription_nothing_is_queued_or_sent(api: XeroApi, admin: Admin, receiver: Receiver) -> None:
+    assert admin.call("PUT", "webhooks", {"url": receiver.url, "key": KEY})["status"] == "OK"
+    admin.call("DELETE", "webhooks")
+    assert admin.call("GET", "webhooks") == {"subscription": None}
+    api.contact("Jane Citizen")
+    assert admin.call("POST", "webhooks/deliver") == {"delivered": 0, "status": None}
+    assert admin.call("PUT", "webhooks", {"url": receiver.url, "key": KEY})["status"] == "OK"
+    assert admin.call("POST", "webhooks/deliver")["delivered"] == 0  # the earlier write was never queued
+    assert receiver.store.count() == 0

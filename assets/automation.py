@@ -10,10 +10,15 @@
   last extraction — invoices (payments, credits, edits and voids touch them), credit notes,
   contacts, manual journals: four calls — and if so runs today's partition, which brings those
   changes into Auxo and reconciles.
+- ``xero_webhook_events`` (every 30 seconds): turns the events Xero's webhooks delivered to
+  ``auxo-xero webhooks`` into one run of today's partition, skipping other organisations' events
+  and the echoes of the sync's own writes (documents the warehouse already holds at that version).
+  With webhooks set up (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which
+  then skips.
 
-Both launch the ``sync_day`` job, never while another sync run is queued or running (runs would
+All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
 only wait for the warehouse), and name each request with a run key, so the same failures or the
-same Xero change never launch two runs. Both start stopped: turn them on in the UI (Automation),
+same Xero change never launch two runs. All start stopped: turn them on in the UI (Automation),
 with the nightly schedule.
 """
 
@@ -166,6 +171,9 @@ def newest_xero_change(client, since: datetime) -> datetime | None:
                        "another sync run is queued or running.")
 def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
                               xero: XeroApiResource, connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    if webhooks_configured():
+        return dg.SkipReason("Xero's webhooks are set up (XERO_WEBHOOK_KEY): the xero_webhook_events sensor "
+                             "replaces this probe")
     if sync_runs_in_progress(context.instance):
         return dg.SkipReason("a sync run is queued or running; it reads Xero's changes itself")
     path = warehouse.database_path()
@@ -193,4 +201,101 @@ def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: Wa
                          tags={LAUNCHED_BY: XERO_CHANGES_SENSOR})
 
 
-SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs]
+# --- Xero's webhooks ------------------------------------------------------------------------------------
+WEBHOOK_SENSOR = "xero_webhook_events"
+
+
+def webhooks_configured() -> bool:
+    """Whether Xero's webhooks are set up here (``XERO_WEBHOOK_KEY``): then they replace the 15-minute probe."""
+    from pipelines.xero.webhooks import configured_key
+
+    return bool(configured_key())
+
+
+# where the warehouse keeps the document an event is about: (staging table, id column)
+STAGED_BY_CATEGORY = {"CONTACT": ("xero_contacts", "contact_id"), "INVOICE": ("xero_invoices", "invoice_id"),
+                      "CREDITNOTE": ("xero_credit_notes", "credit_note_id")}
+
+
+def _event_time(event) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(event.event_date_utc.rstrip("Z"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def events_already_extracted(con, connection_id: str, events: list) -> set[int]:
+    """The events (by seq) whose document the warehouse already holds at that version or a later one —
+    above all the echoes of the sync's own writes, which a run's reconciliation re-reads. Held means a
+    staged ``UpdatedDateUTC`` at or after the event's time, with no tolerance: when in doubt, run. Only a
+    trigger is dropped: a change the warehouse does not hold yet always launches a run."""
+    seen: set[int] = set()
+    for category, (table, column) in STAGED_BY_CATEGORY.items():
+        mine = [e for e in events if e.category == category]
+        if not mine or not warehouse.table_exists(con, "staging", table):
+            continue
+        rows = con.execute(f"select lower({column}), max(updated_at) from staging.{table} "
+                           f"where connection_id = ? and lower({column}) in (select unnest(?::varchar[])) "
+                           "group by 1", [connection_id, sorted({e.resource_id for e in mine})]).fetchall()
+        held = dict(rows)
+        for event in mine:
+            stamp, moment = held.get(event.resource_id), _event_time(event)
+            if stamp is not None and moment is not None and stamp >= moment:
+                seen.add(event.seq)
+    return seen
+
+
+@dg.sensor(name=WEBHOOK_SENSOR, job=sync_day, minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 30 seconds: reads the events Xero's webhooks delivered to `auxo-xero webhooks` "
+                       "(contacts, invoices, credit notes created or updated in this organisation) since the last "
+                       "tick, and runs today's partition once for all of them, which brings those changes into "
+                       "Auxo. Skipped: events for other organisations, and changes the warehouse already holds "
+                       "(the sync's own writes, re-read by their run). Never while another sync run is queued "
+                       "or running: the events wait for the next tick.")
+def xero_webhook_events(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, xero: XeroApiResource,
+                        connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    from pipelines import settings
+    from pipelines.xero.webhooks import EventStore, new_events
+
+    if sync_runs_in_progress(context.instance):
+        return dg.SkipReason("a sync run is queued or running; the events wait for the next tick")
+    path = settings.webhook_events_path()
+    if not path.exists():
+        return dg.SkipReason("no webhook received yet (is `auxo-xero webhooks` running and registered in Xero?)")
+    store = EventStore(path)
+    try:
+        events = store.after(int(context.cursor or 0))
+    finally:
+        store.close()
+    if not events:
+        return dg.SkipReason("no new webhook event")
+    client = xero.client()
+    try:
+        tenant = client.tenant_id or client.resolve_tenant()
+    finally:
+        client.close()
+    last_seq = max(e.seq or 0 for e in events)
+    mine = [e for e in events if e.tenant_id == tenant.lower() and e.relevant]
+    extracted: set[int] = set()
+    if mine and warehouse.database_path().exists():
+        try:
+            with _read_only(warehouse.database_path()) as con:
+                extracted = events_already_extracted(con, connection.id(), mine)
+        except RuntimeError as exc:  # a run holds the warehouse: look again at the next tick
+            return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    seen = new_events([e for e in events if e.seq not in extracted], tenant)
+    context.update_cursor(str(last_seq))
+    if seen is None or not seen.for_tenant:
+        ignored = seen.ignored if seen else 0
+        return dg.SkipReason(f"{len(extracted)} new events about changes the warehouse already holds (the "
+                             f"sync's own writes) and {ignored} about other organisations or documents: skipped")
+    today = today_in_organisation(datetime.now(UTC)).isoformat()
+    context.log.info(f"running {today} for {seen.for_tenant} webhook events {seen.categories} "
+                     f"(up to event {last_seq}; {seen.ignored + len(extracted)} skipped)")
+    return dg.RunRequest(run_key=f"xero-webhook:{last_seq}", partition_key=today,
+                         tags={LAUNCHED_BY: WEBHOOK_SENSOR})
+
+
+SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs, xero_webhook_events]

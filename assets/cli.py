@@ -8,6 +8,7 @@
     auxo-xero sandbox reset [xero|auxo|all]
     auxo-xero connect xero [--tenant T] [--port P] [--no-browser] [--custom-connection]
     auxo-xero connect auxo
+    auxo-xero webhooks --port P [--host 127.0.0.1]   receive Xero's signed webhooks (XERO_WEBHOOK_KEY)
 """
 
 from __future__ import annotations
@@ -317,6 +318,32 @@ def connect_auxo() -> None:
     console.print(f"Connected to Auxo account [bold]{account.get('name')}[/bold] (id {account.get('id')}, "
                   f"timezone {account.get('timezone')}) at {where}")
     typer.echo(account.get("id"))
+
+
+@app.command()
+def webhooks(
+    port: Annotated[int, typer.Option(help="Port to listen on (behind the TLS proxy Xero reaches).")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Receive Xero's webhooks: check each POST's x-xero-signature with XERO_WEBHOOK_KEY, store its events
+    under the data folder before answering 200 (401 when the signature is wrong), for the
+    xero_webhook_events sensor to turn into sync runs."""
+    from pipelines.connections import SettingsError
+    from pipelines.xero import webhooks as xero_webhooks
+
+    try:
+        key = xero_webhooks.configured_key()
+    except SettingsError as exc:  # markup off: the message names "[xero] …" sections
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if not key:
+        console.print(xero_webhooks.MISSING_KEY, style="red", markup=False, highlight=False)
+        raise typer.Exit(2)
+    if not 0 < port < 65536:
+        raise typer.BadParameter(f"{port} is not a port: give 1-65535", param_hint="--port")
+    store = settings.webhook_events_path()
+    console.print(f"Receiving Xero webhooks on http://{host}:{port}/ — events stored in {store}; Ctrl-C stops it.")
+    xero_webhooks.serve(key, store, host=host, port=port)
 
 
 def main() -> None:

@@ -9,7 +9,9 @@ at a real Xero organisation or Auxo account is configuration only:
   ``XERO_REFRESH_TOKEN``), plus ``XERO_TENANT_ID`` when the app is connected to several
   organisations. ``XERO_SCOPES`` overrides the granular scopes the sync asks for.
   ``XERO_TIER`` is the app's pricing tier for that organisation: ``starter`` allows 1,000 calls a
-  day, the other tiers 5,000; unset means ``standard``.
+  day, the other tiers 5,000; unset means ``standard``. ``XERO_WEBHOOK_KEY`` is the app's webhook
+  key (developer portal, Webhooks): with it set, ``auxo-xero webhooks`` receives Xero's changes and
+  the 15-minute Xero probe stands down.
 * Auxo: ``AUXO_API_URL`` and ``AUXO_API_KEY``.
 
 Each value may also come from ``.dlt/secrets.toml`` (``[xero] client_secret = "..."``). Secrets
@@ -93,6 +95,7 @@ class XeroSettings(_WithDltFallback):
     tenant_id: str = ""
     scopes: str = DEFAULT_SCOPES  # granular (pipelines/xero/scopes.py); offline_access added by `connect`
     tier: str = ""  # XERO_TIER; empty: DEFAULT_TIER
+    webhook_key: SecretStr = SecretStr("")  # XERO_WEBHOOK_KEY: signs Xero's webhooks (auxo-xero webhooks)
 
     @property
     def embedded(self) -> bool:

@@ -47,6 +47,11 @@ def dagster_home() -> Path:
     return data_home() / "dagster"
 
 
+def webhook_events_path() -> Path:
+    """The events Xero's webhooks delivered (``auxo-xero webhooks``): a SQLite file, not the warehouse."""
+    return data_home() / "webhooks" / "xero-events.sqlite3"
+
+
 def secrets_dir() -> Path:
     """Where rotated OAuth tokens are persisted (never committed, never logged)."""
     return data_home() / "secrets"

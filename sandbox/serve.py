@@ -15,6 +15,7 @@ def serve(system: str, port: int, state_dir: Path, *, rate_limits: bool | None =
     Prints one JSON line describing how to connect (see each sandbox's ``connection_info``),
     then serves until interrupted. ``rate_limits`` (Xero only) switches Xero's rate limits on or
     off in the state before serving (``--rate-limits``); ``None`` leaves the state's setting.
+    The Xero sandbox also delivers its webhooks every second while served.
     """
     if system == "xero":
         from sandbox.xero.app import configure, connection_info, create_app
@@ -31,4 +32,13 @@ def serve(system: str, port: int, state_dir: Path, *, rate_limits: bool | None =
     base = f"http://127.0.0.1:{port}"
     sys.stdout.write(json.dumps(connection_info(state_dir, base)) + "\n")
     sys.stdout.flush()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    ticker = None
+    if system == "xero":  # sends the webhooks a subscription asks for (sandbox/xero/webhooks.py), every second
+        from sandbox.xero.webhooks import DeliveryTicker
+
+        ticker = DeliveryTicker(state_dir).start()
+    try:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        if ticker is not None:
+            ticker.stop()

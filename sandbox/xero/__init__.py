@@ -9,6 +9,8 @@ docs/sandboxes.md):
 - ``set_rate_limits(state_dir, enabled=True, per_minute=…)`` — Xero's limits on or off;
 - ``set_tier(state_dir, "starter")`` — the organisation's tier (its day limit: 1,000 or 5,000);
 - ``clear_request_log(state_dir)``, ``reset(state_dir)``;
+- ``subscribe_webhooks(state_dir, url, key=None)`` — the app's webhook subscription, checked with
+  Xero's intent to receive; ``deliver_webhooks(state_dir)`` — send what is due now (``webhooks.py``);
 - ``sandbox.xero.app.configure_app(state_dir, created=…, auto_approve=…)`` — the app's registration;
   ``sandbox.xero.app.add_organisation(state_dir, name)`` — a second organisation to connect.
 """
@@ -74,4 +76,23 @@ def reset(state_dir: Path) -> None:
     FaultStore(Path(state_dir)).clear()
 
 
-__all__ = ["clear_request_log", "credentials", "request_log", "reset", "seed", "set_rate_limits", "set_tier"]
+def subscribe_webhooks(state_dir: Path, url: str, key: str | None = None,
+                       categories: list[str] | None = None) -> dict:
+    """Set up the app's webhook subscription (a new key unless given) and run intent to receive;
+    returns the subscription (``status`` ``OK`` or ``INTENT_FAILED``)."""
+    from sandbox.xero.state import open_state
+    from sandbox.xero.webhooks import subscribe
+
+    return subscribe(open_state(Path(state_dir)), url, key, categories)
+
+
+def deliver_webhooks(state_dir: Path) -> dict:
+    """Send the webhook events due now on the sandbox clock (what the served sandbox does every second)."""
+    from sandbox.xero.state import open_state
+    from sandbox.xero.webhooks import deliver_due
+
+    return deliver_due(open_state(Path(state_dir)))
+
+
+__all__ = ["clear_request_log", "credentials", "deliver_webhooks", "request_log", "reset", "seed", "set_rate_limits",
+           "set_tier", "subscribe_webhooks"]

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox.xero import admin, authorize, identity, jsonio, organisations, ratelimit, state
+from sandbox.xero import admin, authorize, identity, jsonio, organisations, ratelimit, state, webhooks
 from sandbox.xero.api import API_PREFIX, ApiApp, headers_of
 from sandbox.xero.requestlog import RequestLogMiddleware
 from sandbox.xero.state import open_state
@@ -145,6 +145,7 @@ def create_app(state_dir: Path) -> Starlette:
     routes = [
         *_identity_routes(store),
         *admin.routes(store, connection_info),
+        *webhooks.admin_routes(store),
         Mount(API_PREFIX, app=ApiApp(store)),
     ]
     return Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, store=store)])

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from sandbox.xero import jsonio
+from sandbox.xero import jsonio, webhooks
 from sandbox.xero.seed_org import new_credentials, seed_demo_organisation
 from sandbox.xero.store import Store, Tx
 
@@ -86,6 +86,7 @@ def reset(store: Store) -> None:
         app = read_config(tx)["app"]  # the app's registration survives, like its credentials
         for table in ("docs", "idempotency", "request_log", "rate_calls"):
             tx.conn.execute(f"DELETE FROM {table}")
+        webhooks.on_reset(tx)
         # a reset is a new organisation: its clock and its timestamps start again from real time
         tx.conn.execute(
             "DELETE FROM meta WHERE key IN ('clock', 'config', 'last_write_ms') OR key LIKE 'next_number:%'")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sandbox.xero import clock, dates, jsonio
+from sandbox.xero import clock, dates, jsonio, webhooks
 from sandbox.xero.kinds import KINDS, Kind, get_path
 
 DB_NAME = "xero.sqlite3"
@@ -184,7 +184,13 @@ class Tx:
             self.note_timestamp(updated_ms)
         if kind.stamped:
             doc["UpdatedDateUTC"] = dates.ms_timestamp(ms)
-        self.conn.execute(_UPSERT, row_for(kind, doc, ms))
+        row = row_for(kind, doc, ms)
+        # a live write of a subscribed kind is a webhook event (seeding, with its own timestamps, is not)
+        event = updated_ms is None and webhooks.subscribed(self, kind_name)
+        existed = event and self.conn.execute("SELECT 1 FROM docs WHERE kind=? AND id=?", row[:2]).fetchall()
+        self.conn.execute(_UPSERT, row)
+        if event:
+            webhooks.queue_event(self, kind_name, doc, "UPDATE" if existed else "CREATE")
         return doc
 
     def put_rows(self, rows: list[tuple]) -> None:

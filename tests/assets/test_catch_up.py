@@ -31,8 +31,9 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
-    frame = pl.DataFrame(rows)
-    con.execute(f"create table staging.{name} as select * from frame")
+    con.register("rows", pl.DataFrame(rows))
+    con.execute(f"create table staging.{name} as select * from rows")
+    con.unregister("rows")
 
 
 def invoice(id: str, on: date, **extra) -> dict:

@@ -24,6 +24,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipelines import settings
 
@@ -59,7 +60,7 @@ def check_settings() -> None:
     try:
         XeroSettings().limits()
     except TierError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
+        console.print(f"[red]{escape(str(exc))}[/red]", highlight=False)  # a message may name "[xero] tier"
         raise typer.Exit(2) from None
 
 

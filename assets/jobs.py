@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 
-from assets.partitions import TIMEZONE, monthly_partitions
+from assets.partitions import TIMEZONE
 
 SYNC_JOB_NAME = "sync_day"
 MONTH_REPORT_JOB_NAME = "month_report"
@@ -22,8 +22,7 @@ sync_day = dg.define_asset_job(
 
 month_report = dg.define_asset_job(
     MONTH_REPORT_JOB_NAME,
-    selection=dg.AssetSelection.assets(MONTH_REPORT),
-    partitions_def=monthly_partitions,
+    selection=dg.AssetSelection.assets(MONTH_REPORT),  # monthly partitions (assets.partitions)
     description="Write the month-end books check (an HTML file under the data folder) from the recon views. "
                 "Reads only; sends nothing to Xero or Auxo.",
 )

@@ -13,6 +13,10 @@ import polars as pl
 from assets.recon import month_charts
 from assets.recon.month_report import DAY_STATUS_TEXT, NEEDS_ATTENTION, MonthReport
 
+# recon.documents' kinds, as a bookkeeper names them
+KINDS = {"invoice": "invoice", "credit_note": "credit note", "payment": "payment", "deposit": "deposit",
+         "bill": "bill", "cogs_journal": "COGS journal", "stock_journal": "stock journal", "contact": "contact"}
+
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #212121; margin: 0;
        background: #fafafa; }
@@ -29,6 +33,7 @@ figure.chart figcaption { color: #616161; font-size: .82rem; }
 table { border-collapse: collapse; font-size: .85rem; margin: 6px 0 12px; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eeeeee; vertical-align: top; }
 th { background: #f5f5f5; font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td:not(:last-child), th { white-space: nowrap; }
 .todo { background: #fff8e1; border-left: 4px solid #f9a825; padding: 6px 10px; margin: 6px 0; }
 .ok { color: #2e7d32; } .muted { color: #757575; }
 """
@@ -134,7 +139,8 @@ def render_html(report: MonthReport, generated_at: datetime) -> str:
                      f"{group.documents.height} document{'s' if group.documents.height != 1 else ''}</h3>")
         for todo in group.what_to_do:
             parts.append(f'<div class="todo"><b>What to do:</b> {escape(todo)}</div>')
-        parts.append(_table(group.documents, {"business_date": "Day", "document_kind": "Kind",
+        documents = group.documents.with_columns(pl.col("document_kind").replace(KINDS))
+        parts.append(_table(documents, {"business_date": "Day", "document_kind": "Kind",
                                               "document": "Document", "party": "Customer / supplier",
                                               "reason": "Why"}))
 

@@ -10,7 +10,10 @@
    protocol and fails if the page logs a console error or throws, asks for anything over the network,
    or a chart is missing (every ``figure.chart`` image decoded, as many as the page says it has, the
    calendar, the six accounts and the API calls among them);
-4. writes screenshots to ``--out``: report-calendar, report-accounts, report-documents, report-budget.
+4. writes screenshots to ``--out``: report-calendar, report-accounts, report-documents, report-budget;
+5. starts ``dagster-webserver`` on the same data folder and checks that ``recon/month_report``'s
+   materialisation shows its headline numbers and the heat-map inline (the image decoded from its
+   ``data:`` URI): screenshot report-in-dagster.
 
 Exit status 0 when the report was complete. Not part of ``make test``.
 """
@@ -33,7 +36,7 @@ import httpx
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_ui import BIN, PROJECT, Page, chromium_binary, process_group, say, wait_for
+from check_ui import BIN, PROJECT, Page, chromium_binary, free_port, process_group, say, wait_for
 
 # the flags the brief of the UI check uses, plus no QUIC (nothing here needs the network at all)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -152,8 +155,11 @@ def check(args: argparse.Namespace) -> None:
             targets = httpx.get(f"http://127.0.0.1:{devtools}/json/list", timeout=10).json()
             ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
             with connect(ws_url, max_size=None, open_timeout=30) as socket:
-                visit(RecordingPage(socket), report, Path(args.out).resolve())
-        say("OK: the report opened with every chart drawn, no console error and no network request")
+                page = RecordingPage(socket)
+                visit(page, report, Path(args.out).resolve())
+                in_dagster(page, env, work, Path(args.out).resolve())
+        say("OK: the report opened with every chart drawn, no console error and no network request; "
+            "the Dagster UI shows its heat-map")
     finally:
         if args.keep:
             say(f"kept {work}")
@@ -183,6 +189,31 @@ def visit(page: RecordingPage, report: Path, out: Path) -> None:
     page.call("Runtime.evaluate", expression="1")
     problems = page.problems()
     assert not problems, "the report page had problems:\n" + "\n".join(problems)
+
+
+IMAGES_JS = "JSON.stringify([...document.querySelectorAll('img')].filter(i => i.src.startsWith('data:image/png'))" \
+            ".map(i => i.complete ? i.naturalWidth : 0))"
+
+
+def in_dagster(page: RecordingPage, env: dict[str, str], work: Path, out: Path) -> None:
+    """recon/month_report in the Dagster UI: the headline numbers, and the heat-map from the metadata."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = [str(BIN / "dagster-webserver"), "-m", "assets.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    with process_group(server, env, work / "webserver.log") as webserver:
+        wait_for("the Dagster webserver", lambda: webserver.poll() is None
+                 and httpx.get(f"{base}/server_info", timeout=2).status_code == 200, 120)
+        page.open(f"{base}/assets/recon/month_report")
+        page.wait_for_text(["days_tying_out", "documents_not_in_step", "writes_confirmed", "heat_map", "report"])
+        time.sleep(1)
+        if page.click_text("Skip"):  # Dagster's one-time newsletter prompt
+            time.sleep(1)
+        assert page.click_text("[Show Markdown]"), "the heat_map metadata has no markdown to show"
+        drawn = wait_for("the heat-map in the metadata", lambda: [w for w in json.loads(page.evaluate(IMAGES_JS))
+                                                                  if w > 0], 30)
+        say(f"Dagster UI: recon/month_report's heat-map drawn inline ({drawn[0]} px wide)")
+        time.sleep(0.5)
+        page.screenshot(out / "report-in-dagster.png")
 
 
 def main() -> None:

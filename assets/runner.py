@@ -194,10 +194,8 @@ def run_month_report(month: Any, console: Console) -> Path | None:
                                             partition_key=month.partition_key,
                                             tags={"auxo-xero/launched-by": "cli"}, raise_on_error=False)
     if not result.success:
-        failures = [e.event_specific_data.error.message.strip().splitlines()[0]
-                    for e in result.all_events if e.is_step_failure and e.event_specific_data.error]
-        console.print(f"[red]The report for {month.title} was not written.[/red] "
-                      + (" ".join(failures) or "The step above says why."), highlight=False)
+        console.print(f"[red]The report for {month.title} was not written.[/red] Fix what the step above says, "
+                      "then run the same command again (it only reads: nothing was sent anywhere).", highlight=False)
         return None
     path = report_path(connection_id(), month)
     console.print(f"\nThe books check for {month.title}: {path}", highlight=False)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -184,3 +185,26 @@ def test_report_writes_the_month_named_and_stops_on_a_bad_month(monkeypatch: pyt
         result = CliRunner().invoke(cli.app, ["report", "--month", bad])
         assert result.exit_code == 2 and "--month" in result.output and says in result.output, result.output
     assert asked == [NOVEMBER]
+
+
+def _failure(tmp_path: Path, warehouse_file: Path) -> str:
+    from assets.recon.month_asset import month_report
+    from assets.resources import ConnectionResource, WarehouseResource
+
+    result = dg.materialize([month_report], partition_key="2026-11-01", instance=dg.DagsterInstance.ephemeral(),
+                            resources={"warehouse": WarehouseResource(path=str(warehouse_file)),
+                                       "connection": ConnectionResource()}, raise_on_error=False)
+    assert not result.success
+    return next(e.event_specific_data.user_failure_data.description for e in result.all_events if e.is_step_failure)
+
+
+def test_the_asset_says_what_to_run_when_there_is_nothing_to_report(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUXO_XERO_HOME", str(tmp_path / "data"))
+    missing = _failure(tmp_path, tmp_path / "none.duckdb")
+    assert "there is no warehouse" in missing and "auxo-xero sync --date" in missing
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    no_views = _failure(tmp_path, empty)
+    assert "has no recon.day_summary" in no_views and "Sync a day first" in no_views
+    assert not (tmp_path / "data" / "reports").exists()

@@ -126,11 +126,12 @@ def run_demo(env: dict[str, str], profile: str, log: Path) -> Path:
 
 
 def existing_report(home: Path) -> Path:
-    reports = sorted((home / "reports").glob("*/*.html"))
+    """The newest report in an existing data folder (``--data``)."""
+    reports = list((home / "reports").glob("*/*.html"))
     if not reports:
         raise SystemExit(f"no report under {home / 'reports'}: run auxo-xero demo (or auxo-xero report --month "
                          "YYYY-MM) in that data folder first")
-    return reports[-1]
+    return max(reports, key=lambda path: path.stat().st_mtime)
 
 
 def check(args: argparse.Namespace) -> None:

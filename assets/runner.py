@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assets.progress import log_path, progress_logger, run_output
+from assets.recon.month_report import Month
 from assets.summary import Problem, group_problems, render_groups
 from pipelines import settings, warehouse
 
@@ -167,20 +168,18 @@ def run_demo(*, profile: str, seed: int, console: Console) -> bool:
     return ok
 
 
-def demo_month(first: date, last: date) -> Any:
+def demo_month(first: date, last: date) -> Month:
     """The month the demo's report is for: the one holding most of its days (the later one on a tie)."""
     from collections import Counter
-
-    from assets.recon.month_report import Month
 
     days = Counter((first + timedelta(days=n)).strftime("%Y-%m") for n in range((last - first).days + 1))
     label = max(days, key=lambda month: (days[month], month))
     return Month.of(int(label[:4]), int(label[5:]))
 
 
-def run_month_report(month: Any, console: Console) -> Path | None:
-    """Materialise ``recon/month_report`` for ``month`` (an ``assets.recon.month_report.Month``) through the
-    Dagster instance, so it shows in the UI; print the file's path. None when it could not be written."""
+def run_month_report(month: Month, console: Console) -> Path | None:
+    """Materialise ``recon/month_report`` for ``month`` through the Dagster instance, so it shows in the UI;
+    print the file's path. None when it could not be written."""
     from assets.definitions import defs
     from assets.jobs import MONTH_REPORT_JOB_NAME
     from assets.recon.month_asset import report_path

@@ -41,7 +41,8 @@ def money(value: object) -> str:
 
 
 def heat_map(month: Month, calendar: pl.DataFrame) -> bytes:
-    """The month as a calendar: each day green (ties out) or red (needs attention) with its difference."""
+    """The month as a calendar: each day green (ties out) or red (needs attention) with its difference, and
+    how many documents are not in step that day — or "unexplained" when none is."""
     first_weekday = month.first.weekday()
     weeks = (first_weekday + len(month.days()) + 6) // 7
     figure = Figure(figsize=(8.4, 0.55 + 1.05 * weeks))
@@ -68,6 +69,9 @@ def heat_map(month: Month, calendar: pl.DataFrame) -> bytes:
                 count = row["documents_not_in_step"]
                 axes.text(column + 0.5, top + 0.8, f"{count} not in step", fontsize=8, ha="center",
                           va="center", color=ink)
+            elif row["unexplained"]:
+                axes.text(column + 0.5, top + 0.8, "unexplained", fontsize=8, ha="center", va="center",
+                          color=ink, fontweight="bold")
     return _png(figure)
 
 

@@ -95,6 +95,8 @@ def render_html(report: MonthReport, generated_at: datetime) -> str:
                          "bad" if report.documents_not_in_step else "good")
                  + _card(month_charts.money(report.total_difference), "difference (sum of |Xero − Auxo|)",
                          "bad" if report.total_difference else "good")
+                 + _card(month_charts.money(report.unexplained_difference), "of it unexplained",
+                         "bad" if report.unexplained_difference else "good")
                  + _card(h["writes_confirmed"], "writes confirmed")
                  + _card(h["xero_api_calls"], "Xero API calls")
                  + "</div>")
@@ -104,14 +106,17 @@ def render_html(report: MonthReport, generated_at: datetime) -> str:
     parts.append(_img(month_charts.heat_map(report.month, report.calendar), "heat-map",
                       f"Calendar of {report.month.title}: green days tie out, red days need attention",
                       "Green: every document in step and every account ties out. Red: something does not; the "
-                      "amount is the day's difference summed over the accounts below (|Xero − Auxo|). Grey: "
-                      "before the sync start, nothing dated, or not yet."))
+                      "amount is the day's difference summed over the accounts below (|Xero − Auxo|). "
+                      "'Unexplained': no document of the day is out of step, so nothing the sync knows of "
+                      "accounts for it — look in Xero for something made or edited by hand. Grey: before the "
+                      "sync start, nothing dated, or not yet."))
     charts += 1
     red = report.calendar.filter(pl.col("status") == NEEDS_ATTENTION)
     if not red.is_empty():
         parts.append(_table(red.with_columns(pl.col("status").replace(DAY_STATUS_TEXT)),
                             {"day": "Day", "status": "Verdict", "difference": "Difference",
-                             "documents_not_in_step": "Documents not in step"}, {"difference", "documents_not_in_step"}))
+                             "unexplained": "Unexplained", "documents_not_in_step": "Documents not in step"},
+                            {"difference", "unexplained", "documents_not_in_step"}))
 
     # 2. the accounts
     parts.append('<h2 id="accounts">Accounts: Auxo against Xero, per day</h2>')

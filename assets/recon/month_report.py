@@ -5,7 +5,10 @@ comes out; ``month_html.py`` renders it. Every figure is the views' own, for the
 
 - the calendar: each day's verdict (``recon.day_summary``) and its difference — the sum, over the
   accounts the views tie out, of how far Xero's movement is from Auxo's (``recon.account_movements``,
-  ``|difference|``), so a day is 0.00 exactly when every account ties out;
+  ``|difference|``), so a day is 0.00 exactly when every account ties out. The difference is
+  *unexplained* on a day with no document out of step (the rule of the
+  ``receivables_and_clearing_tie_out`` check): nothing the sync knows of accounts for it, so
+  something was made or edited in Xero by hand;
 - per account, Auxo's movement against Xero's per day (``recon.account_movements``);
 - the documents not in step (``recon.unsynced_documents``), grouped by cause;
 - the API calls of the runs that synced the month's days, by the day they ran (Dagster's run
@@ -162,7 +165,7 @@ class LedgerFigures:
 class MonthReport:
     month: Month
     connection_id: str
-    calendar: pl.DataFrame  # day, status, difference (Decimal), documents_not_in_step
+    calendar: pl.DataFrame  # day, status, difference, unexplained (Decimal), documents_not_in_step
     accounts: list[AccountSeries]
     problems: list[ProblemGroup]
     budget: pl.DataFrame    # ran_on, xero_extract, xero_writes, xero_re_read, xero_total, auxo_total, xero_calls_left
@@ -187,6 +190,10 @@ class MonthReport:
     @property
     def total_difference(self) -> Decimal:
         return _decimal_sum(self.calendar["difference"])
+
+    @property
+    def unexplained_difference(self) -> Decimal:
+        return _decimal_sum(self.calendar["unexplained"])
 
 
 def _decimal_sum(values: pl.Series) -> Decimal:
@@ -215,9 +222,11 @@ def day_calendar(month: Month, frames: MonthFrames, today: date) -> pl.DataFrame
                 status = NOT_YET
             else:
                 status = NO_DOCUMENTS
-        rows.append((day, status, differences.get(day, ZERO).quantize(ZERO), not_in_step))
+        difference = differences.get(day, ZERO).quantize(ZERO)
+        rows.append((day, status, difference, ZERO if not_in_step else difference, not_in_step))
     return pl.DataFrame(rows, schema={"day": pl.Date, "status": pl.String, "difference": pl.Decimal(18, 2),
-                                      "documents_not_in_step": pl.Int64}, orient="row")
+                                      "unexplained": pl.Decimal(18, 2), "documents_not_in_step": pl.Int64},
+                        orient="row")
 
 
 def account_series(month: Month, accounts: pl.DataFrame) -> list[AccountSeries]:
@@ -320,6 +329,7 @@ def headline(report: MonthReport) -> dict[str, object]:
         "days_needing_attention": report.days_needing_attention,
         "documents_not_in_step": report.documents_not_in_step,
         "difference_total": str(report.total_difference),
+        "difference_unexplained": str(report.unexplained_difference),
         "accounts_differing": sum(1 for a in report.accounts if a.days_differing),
         "writes_sent": ledger.sent,
         "writes_confirmed": ledger.confirmed,

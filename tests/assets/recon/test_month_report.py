@@ -86,7 +86,25 @@ def test_the_calendar_colours_each_day_and_sums_the_accounts_differences() -> No
     assert eleventh["documents_not_in_step"] == 3
     assert report.calendar.height == 30
     assert report.headline["difference_total"] == "262.75"
+    assert report.headline["difference_unexplained"] == "0.00"  # the day's documents not in step account for it
     assert (report.days_tying_out, report.days_needing_attention) == (1, 1)
+
+
+def test_a_difference_on_a_day_with_every_document_in_step_is_unexplained() -> None:
+    base = frames()
+    days = pl.concat([base.days, pl.DataFrame({"day": [date(2026, 11, 12)], "verdict": ["needs attention"],
+                                               "not_in_xero": [0], "different": [0], "duplicated": [0],
+                                               "only_in_xero": [0]})])
+    accounts = pl.concat([base.accounts, pl.DataFrame(
+        {"day": [date(2026, 11, 12)], "account_role": ["payment_clearing"], "account_code": ["615"],
+         "account_name": ["Payment Clearing"], "auxo_movement": [D("10.00")], "xero_movement": [D("30.00")],
+         "difference": [D("20.00")]}, schema=base.accounts.schema)])
+    report = build_report(NOVEMBER, "default", frames(days=days, accounts=accounts), today=date(2026, 11, 30))
+    twelfth = report.calendar.filter(pl.col("day") == date(2026, 11, 12)).row(0, named=True)
+    assert (twelfth["status"], twelfth["difference"], twelfth["unexplained"]) == (NEEDS_ATTENTION, D("20.00"),
+                                                                                D("20.00"))
+    assert report.headline["difference_unexplained"] == "20.00"
+    assert report.headline["difference_total"] == "282.75"
 
 
 def test_each_account_has_every_day_of_the_month() -> None:

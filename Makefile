@@ -34,9 +34,11 @@ ui: setup
 bench: setup
 	$(BIN)/python -m bench
 
-# The UI in headless Chromium on the demo data (apt-installs Debian's chromium if missing); writes
-# docs/img/*.png. Not part of `make test`. Options: make browser-check BROWSER_CHECK_ARGS="--profile tiny"
+# The month-end report, then the UI, in headless Chromium on the demo data (apt-installs Debian's
+# chromium if missing); writes docs/img/*.png and fails on a console error or a missing chart. Not part
+# of `make test`. Options: make browser-check BROWSER_CHECK_ARGS="--profile tiny" (or "--data .data")
 browser-check: setup
+	$(BIN)/python tests/browser/check_report.py --out docs/img $(BROWSER_CHECK_ARGS)
 	$(BIN)/python tests/browser/check_ui.py --out docs/img $(BROWSER_CHECK_ARGS)
 
 clean:

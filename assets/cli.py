@@ -2,6 +2,7 @@
 
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
     auxo-xero sync [--date D [--to D2]] [--dry-run] [--resend-refused] [--restage]   no date: catch up
+    auxo-xero report --month 2026-11    the month-end books check, as an HTML file under the data folder
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
@@ -20,13 +21,16 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from pipelines import settings
+
+if TYPE_CHECKING:
+    from assets.recon.month_report import Month
 
 app = typer.Typer(help="Keep an Auxo Workshop account and a Xero organisation in step.", no_args_is_help=True,
                   add_completion=False)
@@ -143,6 +147,41 @@ def demo(
     prepare_environment()
     ok = run_demo(profile=profile, seed=seed, console=console)
     raise typer.Exit(0 if ok else 1)
+
+
+def _parse_month(value: str, option: str = "--month") -> Month:
+    """A month of the report's partitions (from the partitions' start through the current month)."""
+    from assets.automation import today_in_organisation
+    from assets.partitions import PARTITIONS_START
+    from assets.recon.month_report import Month, parse_month
+
+    try:
+        month = parse_month(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+    first = Month.containing(date.fromisoformat(PARTITIONS_START))
+    current = Month.containing(today_in_organisation(datetime.now(UTC)))
+    if not first.first <= month.first <= current.first:
+        raise typer.BadParameter(f"{value}: the report covers the months from {first.label} (the partitions' "
+                                 f"start) through {current.label} (this month); use YYYY-MM in that range",
+                                 param_hint=option)
+    return month
+
+
+@app.command()
+def report(
+    month: Annotated[str, typer.Option(help="The month to check, YYYY-MM (e.g. 2026-11).")],
+) -> None:
+    """Write the month-end books check for a month: one HTML file (calendar, accounts, documents not in
+    step, API calls, the ledger's figures) under <data folder>/reports/<connection>/<YYYY-MM>.html."""
+    from assets.runner import run_month_report
+
+    chosen = _parse_month(month)
+    prepare_environment()
+    path = run_month_report(chosen, console)
+    if path is not None:
+        typer.echo(str(path))
+    raise typer.Exit(0 if path is not None else 1)
 
 
 @app.command()

@@ -6,7 +6,7 @@ from dagster_dlt import DagsterDltResource
 from assets import contacts, inventory, invoices, recon
 from assets.automation import SENSORS
 from assets.extract import auxo_raw, xero_raw
-from assets.jobs import nightly_sync, sync_day
+from assets.jobs import month_report, nightly_sync, sync_day
 from assets.resources import (
     AuxoApiResource,
     ConnectionResource,
@@ -25,7 +25,7 @@ defs = dg.Definitions(
             *build_sink_assets([key for a in PLAN_ASSETS for key in a.keys if key.path[0] == "plans"]),
             *recon.ASSETS],
     asset_checks=[check for domain in (*DOMAINS, recon) for check in domain.CHECKS],
-    jobs=[sync_day],
+    jobs=[sync_day, month_report],
     schedules=[nightly_sync],
     sensors=SENSORS,
     resources={

@@ -17,6 +17,8 @@ PARTITIONS_START = "2025-07-01"  # the start of the 2025-26 Australian financial
 TIMEZONE = os.environ.get("AUXO_XERO_TIMEZONE", "Australia/Sydney")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone=TIMEZONE, end_offset=1)
+# the month-end report (recon/month_report): calendar months of the same days, the current one included
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=PARTITIONS_START, timezone=TIMEZONE, end_offset=1)
 single_run = dg.BackfillPolicy.single_run()
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assets.progress import log_path, progress_logger, run_output
+from assets.recon.month_report import Month
 from assets.summary import Problem, group_problems, render_groups
 from pipelines import settings, warehouse
 
@@ -161,6 +162,40 @@ def run_demo(*, profile: str, seed: int, console: Console) -> bool:
     meta = json.loads(summary_path.read_text())
     first, last = date.fromisoformat(meta["sync_start_date"]), date.fromisoformat(meta["end_date"])
     ok = run_sync(first, last, dry_run=False, console=console)
+    run_month_report(demo_month(first, last), console)
     console.print("\nNext: open the UI with [bold].venv/bin/auxo-xero ui[/bold]; query the warehouse with DuckDB "
                   "(README, 'Reconciliation'); sync another day with [bold].venv/bin/auxo-xero sync --date D[/bold].")
     return ok
+
+
+def demo_month(first: date, last: date) -> Month:
+    """The month the demo's report is for: the one holding most of its days (the later one on a tie)."""
+    from collections import Counter
+
+    days = Counter((first + timedelta(days=n)).strftime("%Y-%m") for n in range((last - first).days + 1))
+    label = max(days, key=lambda month: (days[month], month))
+    return Month.of(int(label[:4]), int(label[5:]))
+
+
+def run_month_report(month: Month, console: Console) -> Path | None:
+    """Materialise ``recon/month_report`` for ``month`` through the Dagster instance, so it shows in the UI;
+    print the file's path. None when it could not be written."""
+    from assets.definitions import defs
+    from assets.jobs import MONTH_REPORT_JOB_NAME
+    from assets.recon.month_asset import report_path
+    from pipelines.connections import connection_id
+
+    with run_output(console) as (to_file, status):
+        job = defs.resolve_job_def(MONTH_REPORT_JOB_NAME).with_logger_defs(
+            {"progress": progress_logger(console, to_file, status)})
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(run_config={"loggers": {"progress": {}}}, instance=instance,
+                                            partition_key=month.partition_key,
+                                            tags={"auxo-xero/launched-by": "cli"}, raise_on_error=False)
+    if not result.success:
+        console.print(f"[red]The report for {month.title} was not written.[/red] Fix what the step above says, "
+                      "then run the same command again (it only reads: nothing was sent anywhere).", highlight=False)
+        return None
+    path = report_path(connection_id(), month)
+    console.print(f"\nThe books check for {month.title}: {path}", highlight=False)
+    return path

@@ -35,3 +35,17 @@ def test_dagster_definitions_validate(tmp_path: Path):
     result = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "assets.definitions"],
                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_month_report_runs_on_its_own_monthly_partitions():
+    """recon/month_report is monthly (same start and timezone as the days) and outside the sync job."""
+    from assets.jobs import MONTH_REPORT
+    from assets.partitions import daily_partitions
+
+    report = defs.resolve_job_def("month_report")
+    monthly = report.partitions_def
+    assert monthly.get_partition_keys()[0] == "2025-07-01" == daily_partitions.get_first_partition_key()
+    assert monthly.timezone == daily_partitions.timezone == "Australia/Sydney"
+    assert monthly.get_cron_schedule() == "0 0 1 * *"
+    sync_keys = defs.resolve_job_def("sync_day").asset_layer.executable_asset_keys
+    assert MONTH_REPORT not in sync_keys and MONTH_REPORT in report.asset_layer.executable_asset_keys

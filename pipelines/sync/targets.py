@@ -139,11 +139,12 @@ class XeroRemoval:
     entity: str
     url: str  # e.g. "Prepayments/{PrepaymentID}/Allocations/{AllocationID}"; the ids come from the payload
     id_field: str
+    method: str = "DELETE"
     target: str = "xero"
     batch_size: int = 1
 
     def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
-        return ("xero", "DELETE", self.url, *(str(payload.get(name)) for name in _placeholders(self.url)))
+        return ("xero", self.method, self.url, *(str(payload.get(name)) for name in _placeholders(self.url)))
 
     def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
         (payload,) = payloads
@@ -171,11 +172,13 @@ class XeroPrepaymentDeletion:
     or in a locked period."""
 
     entity: str = "prepayment_delete"
+    method: str = "POST"
+    url: str = "BankTransactions/{BankTransactionID}"  # found first by the prepayment's Reference or date
     target: str = "xero"
     batch_size: int = 1
 
     def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
-        return ("xero", "POST", "BankTransactions/{BankTransactionID}", str(payload.get("PrepaymentID")))
+        return ("xero", self.method, self.url, str(payload.get("PrepaymentID")))
 
     def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
         (payload,) = payloads
@@ -187,7 +190,7 @@ class XeroPrepaymentDeletion:
                 f"No RECEIVE-PREPAYMENT bank transaction holds prepayment {payload['PrepaymentID']}"]))]
         transaction_id = bank_transaction["BankTransactionID"]
         try:
-            elements = client.write("POST", f"BankTransactions/{transaction_id}", "BankTransactions",
+            elements = client.write(self.method, self.url.format(BankTransactionID=transaction_id), "BankTransactions",
                                     [{"BankTransactionID": transaction_id, "Status": payload.get("Status", "DELETED")}],
                                     idempotency_key=key)
         except BadRequest as exc:

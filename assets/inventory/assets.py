@@ -96,7 +96,8 @@ cogs_journal_set = _plan_asset(
     "\"Create Inventory Journals\" was on when the invoice was created: quantity × the part's "
     "average cost at that moment, Dr COGS, Cr Stock on Hand or Work in Progress, narration "
     "'COGS for invoice <number>', each line naming the invoice line. Posted only once Xero has "
-    "the invoice. Credits that return parts reverse the matching journal. See docs/inventory.md.",
+    "the invoice. Credits that return parts reverse the matching journal; an invoice voided after its "
+    "journals were posted (in Auxo or in Xero) gets each reversed on the day of the void. See docs/inventory.md.",
     tables.read_cogs_inputs, cogs.plan_cogs_journals)
 purchase_order_bills = _plan_asset(
     BILLS, [*_staging("auxo_purchase_orders", "auxo_purchase_order_lines", "auxo_suppliers", "auxo_parts"),

@@ -24,6 +24,14 @@ This is where Auxo differs from every peer: each journal reconciles back to one 
   credited quantity at that journal's unit cost, dated the credit date. A reversal exists exactly when
   the journal it reverses was posted or is planned, and waits for that journal and for the credit note.
 
+* **Voided invoices** — an invoice voided (in Auxo, or in Xero: seen in Xero's staged invoice at once,
+  and it comes back to Auxo, see :mod:`assets.invoices.xero_changes`) after its journals were posted
+  gets one reversing journal per posted journal: narration ``COGS reversal for voided invoice
+  <number>``, Dr Stock on Hand or WIP, Cr COGS, for the journal's amount, dated the day it was voided
+  (Auxo's ``voided_at`` or Xero's ``UpdatedDateUTC`` of the voided invoice, whichever is first, as the
+  organisation's date; the run's nearest day when the run does not cover it). A void before any
+  journal was posted produces nothing; a voided invoice never gets a new journal.
+
 Already posted (a journal id in Auxo, or a journal the ledger created) is never planned again.
 """
 
@@ -44,12 +52,14 @@ from assets.inventory.journals import (
 from assets.inventory.supply import costed as costed_supply
 from assets.inventory.supply import effective_supply, stock_account
 from assets.inventory.toggles import CREATE_INVENTORY_JOURNALS, covered, in_scope
+from assets.partitions import TIMEZONE
 from mappings import Mappings
-from pipelines.sync.refs import cogs_ref, credit_note_ref, invoice_ref
+from pipelines.sync.refs import cogs_ref, cogs_void_reversal_ref, credit_note_ref, invoice_ref
 from pipelines.sync.refs import cogs_reversal_ref as reversal_ref
 
 PLAN_ASSET = "cogs_journal_set"
 LIVE_INVOICE = ("issued", "paid")
+XERO_VOID = ("VOIDED", "DELETED")
 DESCRIPTION_CHARS = 80
 
 
@@ -70,8 +80,10 @@ def costed_lines(inputs: CogsInputs, *, backfill: bool = False) -> pl.DataFrame:
     parts = inputs.parts.select(part_id="id", part_number="part_number", part_description="description",
                                 stocked="stocked")
     invoices = inputs.invoices.select(document_id="id", invoice_number="number", invoice_date="invoice_date",
-                                      invoice_status="status", created_at="created_at",
-                                      invoice_sync_status="sync_status", invoice_xero_id="xero_id")
+                                      invoice_status="status", created_at="created_at", voided_at="voided_at",
+                                      invoice_sync_status="sync_status", invoice_xero_id="xero_id",
+                                      xero_voided=pl.col("xero_status").is_in(XERO_VOID).fill_null(False),
+                                      xero_updated_at="xero_updated_at")
     lines = (inputs.lines.filter(pl.col("kind") == "part")
              .join(invoices, on="document_id", how="inner")
              .join(parts, on="part_id", how="left")
@@ -85,7 +97,7 @@ def costed_lines(inputs: CogsInputs, *, backfill: bool = False) -> pl.DataFrame:
         ref=pl.lit(cogs_ref("")) + pl.col("line_id"),
     ).with_columns(
         in_xero=pl.col("xero_cogs_journal_id").is_not_null() | pl.col("ref").is_in(known),
-        eligible=(costed_supply() & pl.col("invoice_status").is_in(LIVE_INVOICE)
+        eligible=(costed_supply() & pl.col("invoice_status").is_in(LIVE_INVOICE) & ~pl.col("xero_voided")
                   & in_scope("invoice_date", "invoice_sync_status", inputs.settings) & pl.col("journals_on")),
     )
 
@@ -172,13 +184,50 @@ def _reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
     return journals, unmatched
 
 
+def _void_reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings, window: Window) -> pl.DataFrame:
+    """One reversing journal per posted COGS journal of an invoice voided on or before the window's last day."""
+    accounts = mappings.accounts.inventory
+    def local(column: str) -> pl.Expr:
+        return pl.col(column).dt.convert_time_zone(TIMEZONE).dt.date()
+
+    voided_here = pl.col("invoice_status") == "void"
+    voided = costed.filter((voided_here | pl.col("xero_voided")) & pl.col("in_xero") & costed_supply()
+                           & pl.col("unit_cost").is_not_null() & (pl.col("amount_cents") != 0)).with_columns(
+        # the first system to void it says when: Auxo's voided_at, or Xero's UpdatedDateUTC of the voided invoice
+        void_date=pl.coalesce(pl.min_horizontal(pl.when(voided_here).then(local("voided_at")),
+                                                pl.when(pl.col("xero_voided")).then(local("xero_updated_at"))),
+                              pl.lit(window.last)),
+        ref=pl.lit(cogs_void_reversal_ref("")) + pl.col("line_id"))
+    todo = voided.filter((pl.col("void_date") <= window.last) & ~pl.col("ref").is_in(sorted(inputs.known)))
+    # dated the day of the void, never before the invoice, and inside the days this run plans
+    day = pl.max_horizontal("void_date", "invoice_date").clip(window.first, window.last)
+    return todo.select(
+        connection_id=pl.lit(inputs.connection_id), ref="ref", kind=pl.lit("cogs_reversal"), source_id="line_id",
+        document_id="document_id", document_number="invoice_number", business_date=day,
+        narration=pl.lit("COGS reversal for voided invoice ") + pl.col("invoice_number"), supply="supply",
+        amount=money(pl.col("amount_cents")),
+        debit_account=stock_account("supply", accounts.stock_on_hand, accounts.work_in_progress),
+        credit_account=pl.lit(accounts.cogs),
+        description=pl.concat_str([pl.col("invoice_number"), pl.lit(" line "), pl.col("line_id"), pl.lit(": voided, "),
+                                   quantity_text("quantity"), pl.lit(" × "), _part_text(), pl.lit(" @ "),
+                                   pl.col("unit_cost").cast(pl.String), pl.lit(" back to stock")]),
+        tracking_kind=pl.lit("part"),
+        depends_on=pl.when(pl.col("xero_cogs_journal_id").is_null())
+        .then(pl.concat_list(pl.lit(cogs_ref("")) + pl.col("line_id")))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String))),
+        writeback_resource=pl.lit(None, pl.String), writeback_id=pl.lit(None, pl.String),
+        writeback_line_id=pl.lit(None, pl.String))
+
+
 def plan_cogs_journals(inputs: CogsInputs, mappings: Mappings, window: Window, *,
                        backfill: bool = False) -> InventoryPlan:
     """The COGS journals and reversals for the days of ``window`` (see the module docstring)."""
     costed = costed_lines(inputs, backfill=backfill)
     journals, no_cost = _cogs_journals(costed, inputs, mappings, window)
     reversals, unmatched = _reversals(costed, inputs, mappings, window)
-    frames = [frame.select([pl.col(c).cast(t) for c, t in JOURNAL_SCHEMA.items()]) for frame in (journals, reversals)]
+    voids = _void_reversals(costed, inputs, mappings, window)
+    frames = [frame.select([pl.col(c).cast(t) for c, t in JOURNAL_SCHEMA.items()])
+              for frame in (journals, reversals, voids)]
     findings = pl.concat([f.select([pl.col(c).cast(t) for c, t in FINDING_SCHEMA.items()])
                           for f in (no_cost, unmatched)])
     return plan_journals(pl.concat(frames).sort("business_date", "ref"), mappings, PLAN_ASSET,

@@ -22,7 +22,8 @@ Quantity = pl.Decimal(18, 4)
 Timestamp = pl.Datetime("us", "UTC")
 
 INVOICE_SCHEMA = {"id": pl.String, "number": pl.String, "invoice_date": pl.Date, "status": pl.String,
-                  "created_at": Timestamp, "sync_status": pl.String, "xero_id": pl.String}
+                  "created_at": Timestamp, "voided_at": Timestamp, "sync_status": pl.String, "xero_id": pl.String,
+                  "xero_status": pl.String, "xero_updated_at": Timestamp}  # the last two: Xero's invoice, as staged
 LINE_SCHEMA = {"document_id": pl.String, "line_id": pl.String, "line_no": pl.Int64, "kind": pl.String,
                "description": pl.String, "part_id": pl.String, "supply": pl.String,
                "purchase_order_id": pl.String, "quantity": Quantity, "xero_cogs_journal_id": pl.String}
@@ -57,8 +58,9 @@ def typed(rows: Iterable[Mapping[str, Any]] | pl.DataFrame, schema: Mapping[str,
 
 @dataclass(frozen=True)
 class CogsInputs:
-    """Invoices (the window's, plus those credited in the window) with their lines, the parts and their
-    cost history, the window's credits with their lines, and the refs the ledger already created."""
+    """Invoices (the window's, those credited in the window, and those voided after their COGS journals
+    were posted) with their lines, the parts and their cost history, the window's credits with their
+    lines, and the refs the ledger already created."""
 
     connection_id: str
     settings: SyncSettings

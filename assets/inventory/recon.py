@@ -7,7 +7,7 @@ Adjustment — the codes of mappings/accounts.yaml ``inventory.*``, kept in ``re
   computed here in SQL from staging (independently of the Python planners, so each checks the
   other; only which lines are costed, their stock account and the sync's scope are shared, as the
   ``recon.*`` macros of :mod:`assets.inventory.supply`): COGS of costed part lines at the part's average cost when the invoice was created, their
-  reversals by credits, received purchase order lines (Stock on Hand or WIP), stock adjustments —
+  reversals by credits and by the invoice's void (on the day it was voided), received purchase order lines (Stock on Hand or WIP), stock adjustments —
   each counted when its setting was on at the document's moment and the sync covers it, or when
   Auxo records it as posted to Xero (a backfill, or an earlier integration). Debits positive.
 * ``xero_movement`` — what Xero has posted: POSTED manual journal lines, and the net lines of
@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 from assets.inventory import supply
+from assets.partitions import TIMEZONE
 from mappings import Mappings
 from pipelines import warehouse
 
@@ -38,6 +39,7 @@ STAGING_TABLES = (
     "xero_invoices", "xero_invoice_lines",
 )
 
+TIMEZONE_SQL = TIMEZONE.replace("'", "''")  # the organisation's dates, as the planners count them
 VIEW_SQL = f"""
 CREATE OR REPLACE VIEW {VIEW} AS
 WITH
@@ -51,12 +53,17 @@ cost_history AS (  -- two entries at one instant (two lines of one receipt): the
     SELECT * FROM staging.auxo_part_cost_history
     QUALIFY row_number() OVER (PARTITION BY connection_id, part_id, effective_at ORDER BY id DESC) = 1),
 starts AS (SELECT connection_id, max(sync_start_date) AS sync_start_date FROM staging.auxo_sync_settings GROUP BY 1),
+xero_voids AS (  -- invoices voided (or deleted) in Xero, and the day they were
+    SELECT connection_id, invoice_id, timezone('{TIMEZONE_SQL}', updated_at)::DATE AS day FROM staging.xero_invoices
+    WHERE status IN ('VOIDED', 'DELETED')),
 invoices AS (
     SELECT i.connection_id, i.id, i.invoice_date, i.created_at,
-           i.status IN ('issued', 'paid') AND recon.in_sync_scope(i.sync_status, i.invoice_date, st.sync_start_date)
+           i.status IN ('issued', 'paid') AND xv.invoice_id IS NULL
+           AND recon.in_sync_scope(i.sync_status, i.invoice_date, st.sync_start_date)
            AND coalesce(s.value, false) AS journalled
     FROM staging.auxo_invoices i
     LEFT JOIN starts st ON st.connection_id = i.connection_id
+    LEFT JOIN xero_voids xv ON xv.connection_id = i.connection_id AND xv.invoice_id = i.xero_id
     ASOF LEFT JOIN journal_switches s ON s.connection_id = i.connection_id AND i.created_at >= s.changed_at),
 part_lines AS (
     SELECT l.connection_id, l.document_id, l.line_id, l.line_no, l.part_id, l.quantity, l.xero_cogs_journal_id,
@@ -90,6 +97,13 @@ reversals AS (
     JOIN first_costed f ON f.connection_id = r.connection_id AND f.document_id = r.invoice_id
                        AND f.part_id = r.part_id
     WHERE recon.costed_supply(r.supply) AND f.counted),
+void_reversals AS (  -- a journal posted for an invoice voided since goes back, on the day of the (first) void
+    SELECT c.connection_id, c.supply, c.amount,
+           greatest(coalesce(least(CASE WHEN i.status = 'void' THEN timezone('{TIMEZONE_SQL}', i.voided_at)::DATE END,
+                                   xv.day), c.invoice_date), c.invoice_date) AS day
+    FROM costed c JOIN staging.auxo_invoices i ON i.connection_id = c.connection_id AND i.id = c.document_id
+    LEFT JOIN xero_voids xv ON xv.connection_id = i.connection_id AND xv.invoice_id = i.xero_id
+    WHERE c.counted AND (i.status = 'void' OR xv.invoice_id IS NOT NULL)),
 orders AS (
     SELECT o.connection_id, o.id, o.kind, o.received_date,
            (coalesce(s.value, false) AND recon.in_sync_scope(o.sync_status, o.received_date, st.sync_start_date)) OR o.xero_id IS NOT NULL
@@ -119,6 +133,10 @@ auxo_moves AS (
     FROM reversals
     UNION ALL
     SELECT connection_id, day, 'cogs', -amount FROM reversals
+    UNION ALL
+    SELECT connection_id, day, recon.stock_account_role(supply), amount FROM void_reversals
+    UNION ALL
+    SELECT connection_id, day, 'cogs', -amount FROM void_reversals
     UNION ALL
     SELECT connection_id, day, CASE kind WHEN 'stock' THEN 'stock_on_hand' ELSE 'work_in_progress' END, amount
     FROM received

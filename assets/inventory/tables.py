@@ -44,7 +44,10 @@ from pipelines.sync.store import days_predicate
 from pipelines.warehouse import registered
 
 EXCEPTIONS_TABLE = "plans.inventory_exceptions"
-OUR_REF_PREFIXES = ("cogs:", "cogs_reversal:", "bill:", "stock_journal:")
+# the invoice columns staging.auxo_invoices holds; Xero's status is joined in after (_with_xero_status)
+AUXO_INVOICE_SCHEMA = {name: dtype for name, dtype in INVOICE_SCHEMA.items()
+                       if name not in ("xero_status", "xero_updated_at")}
+OUR_REF_PREFIXES = ("cogs:", "cogs_reversal:", "cogs_void:", "bill:", "stock_journal:")
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: str, schema: Mapping[str, pl.DataType], sql: str,
@@ -111,6 +114,43 @@ def _cost_history(con: duckdb.DuckDBPyConnection, connection_id: str, lines: pl.
     return typed(frame, COST_HISTORY_SCHEMA)
 
 
+def _with_xero_status(con: duckdb.DuckDBPyConnection, connection_id: str, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The invoices with their Xero invoice's status and UpdatedDateUTC (a void made in Xero shows there first)."""
+    if not warehouse.table_exists(con, "staging", "xero_invoices"):
+        return typed(invoices, INVOICE_SCHEMA)
+    wanted = invoices.select(xero_id="xero_id").drop_nulls().unique()
+    with registered(con, "wanted_xero_invoices", wanted):
+        xero = con.sql("select x.invoice_id as xero_id, x.status as xero_status, x.updated_at as xero_updated_at "
+                       "from staging.xero_invoices x join wanted_xero_invoices w on w.xero_id = x.invoice_id "
+                       "where x.connection_id = ?", params=[connection_id]).pl()
+    joined = invoices.join(xero, on="xero_id", how="left")
+    return typed(joined, INVOICE_SCHEMA)
+
+
+def _voided_with_journals(con: duckdb.DuckDBPyConnection, connection_id: str, known: frozenset[str],
+                          already: pl.Series) -> pl.DataFrame:
+    """Invoices void in Auxo or voided in Xero (outside ``already``) with a COGS journal posted (its id in
+    Auxo, or created by the ledger) that is not reversed yet: the planner reverses those journals. Voids
+    are few, whatever the age."""
+    posted = pl.DataFrame({"line_id": [ref.removeprefix("cogs:") for ref in known if ref.startswith("cogs:")]},
+                          schema={"line_id": pl.String})
+    reversed_ = pl.DataFrame({"line_id": [ref.removeprefix("cogs_void:") for ref in known
+                                          if ref.startswith("cogs_void:")]}, schema={"line_id": pl.String})
+    skip = pl.DataFrame({"id": already.unique()}, schema={"id": pl.String})
+    if not all(warehouse.table_exists(con, "staging", t) for t in ("auxo_invoice_lines", "xero_invoices")):
+        return typed([], AUXO_INVOICE_SCHEMA)
+    with registered(con, "posted_lines", posted), registered(con, "reversed_lines", reversed_), \
+            registered(con, "read_invoices", skip):
+        return _read(con, "auxo_invoices", AUXO_INVOICE_SCHEMA,
+                     "where t.connection_id = ? and t.id not in (select id from read_invoices) "
+                     "and (t.status = 'void' or t.xero_id in (select invoice_id from staging.xero_invoices "
+                     "where connection_id = t.connection_id and status in ('VOIDED', 'DELETED'))) "
+                     "and t.id in (select l.document_id from staging.auxo_invoice_lines l where l.connection_id = ? "
+                     "and l.kind = 'part' and (l.xero_cogs_journal_id is not null "
+                     "or l.line_id in (select line_id from posted_lines)) "
+                     "and l.line_id not in (select line_id from reversed_lines))", [connection_id, connection_id])
+
+
 def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> CogsInputs:
     settings = read_settings(con, connection_id)
     credit_days, credit_params = _on_days("credit_date", window)
@@ -121,12 +161,15 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
         # the window's invoices the sync covers (history from before the sync start never gets a journal:
         # a window over a year of it would read millions of lines), and every invoice credited in it
         invoice_days, invoice_params = _on_days("invoice_date", window)
-        invoices = _read(con, "auxo_invoices", INVOICE_SCHEMA,
+        invoices = _read(con, "auxo_invoices", AUXO_INVOICE_SCHEMA,
                          f"where connection_id = ? and (({invoice_days} "
                          "and coalesce(sync_status, 'pending') <> 'not_required' "
                          "and (cast(? as date) is null or invoice_date >= ?)) "
                          "or id in (select id from credited_invoices))",
                          [connection_id, *invoice_params, settings.sync_start_date, settings.sync_start_date])
+    known = known_refs(con, connection_id)
+    invoices = _with_xero_status(con, connection_id, pl.concat([
+        invoices, _voided_with_journals(con, connection_id, known, invoices["id"])]))
     with registered(con, "wanted_documents", pl.concat([invoices.select("id"), credits.select("id")])):
         lines = _read(con, "auxo_invoice_lines", LINE_SCHEMA, "join wanted_documents w on w.id = t.document_id "
                       "where t.connection_id = ? and t.kind = 'part'", [connection_id])
@@ -134,8 +177,7 @@ def read_cogs_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window:
                              "on w.id = t.document_id where t.connection_id = ? and t.kind = 'part'", [connection_id])
     parts = _parts(con, connection_id, pl.concat([lines["part_id"], credit_lines["part_id"]]))
     history = _cost_history(con, connection_id, lines, invoices)
-    return CogsInputs(connection_id, settings, invoices, lines, parts, history, credits,
-                      credit_lines, known_refs(con, connection_id))
+    return CogsInputs(connection_id, settings, invoices, lines, parts, history, credits, credit_lines, known)
 
 
 def read_bill_inputs(con: duckdb.DuckDBPyConnection, connection_id: str, window: Window) -> BillInputs:

@@ -28,6 +28,7 @@ from pipelines.sync.refs import (  # noqa: F401 - the domain's refs, used throug
     invoice_ref,
     payment_ref,
     prepayment_allocation_ref,
+    prepayment_allocation_removal_ref,
     prepayment_ref,
 )
 
@@ -75,7 +76,8 @@ class Books:
     """One connection's staged Auxo and Xero money documents, and the ledger's confirmed writes.
 
     ``known`` maps refs to the Xero ids of documents the ledger created; ``allocated`` holds the
-    refs of allocations the ledger confirmed.
+    refs of allocations the ledger confirmed; ``refused`` maps the refs of removals Xero refused (a
+    deleted deposit's prepayment and its allocations) to the refusal's ``code``, ``message`` and ``hint``.
     """
 
     connection_id: str
@@ -95,6 +97,7 @@ class Books:
     xero_prepayment_allocations: Frame = field(default_factory=lambda: empty("xero_prepayment_allocations"))
     known: dict[str, str] = field(default_factory=dict)
     allocated: frozenset[str] = frozenset()
+    refused: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def with_frames(self, **frames: Any) -> Books:
         """A copy with some frames given as row dicts (missing columns null), for tests."""

@@ -8,7 +8,10 @@
 * A job deposit becomes a Xero prepayment (``RECEIVE-PREPAYMENT`` bank transaction into
   ``accounts.payments.deposit_bank``, Reference ``Auxo DEP <id>``) on the day it was taken, and is
   allocated to the job's invoice on the day the invoice exists.
-* A payment deleted in Auxo after it reached Xero is deleted there.
+* A payment deleted in Auxo after it reached Xero is deleted there. A deposit deleted in Auxo after it
+  reached Xero is taken out as Xero allows: the prepayment's allocations are removed, then its bank
+  transaction is deleted (Xero voids the prepayment); what Xero refuses (reconciled, locked period)
+  is reported (``deposit_deleted``) with what to do in Xero.
 * Never above the amount due: payments, then deposit allocations, are planned against what Xero
   says is owing (Auxo's total for an invoice not in Xero yet); one that would go over is reported
   (``payment_exceeds_amount_due``) instead of being refused by Xero.
@@ -35,6 +38,7 @@ from assets.invoices.books import (
     payment_ref,
     payment_reference,
     prepayment_allocation_ref,
+    prepayment_allocation_removal_ref,
     prepayment_ref,
     xero_id_or_placeholder,
 )
@@ -48,6 +52,8 @@ PLAN_ASSET = "payment_push"
 PRIORITY_PREPAYMENTS = 20
 PRIORITY_PAYMENTS = 30
 PRIORITY_ALLOCATIONS = 35
+PRIORITY_DEPOSIT_UNALLOCATIONS = 36  # a prepayment's allocations go before the prepayment itself
+PRIORITY_DEPOSIT_DELETIONS = 37
 PRIORITY_PAYMENT_DELETIONS = 38  # before voids (40): Xero voids an invoice only once its payments are gone
 PRIORITY_AUXO_STATUS = 190
 _OUR_REFERENCE = re.compile(OUR_REFERENCE)
@@ -192,9 +198,7 @@ def plan_payment_push(books: Books, mappings: Mappings, window: Window) -> Money
         if row["kind"] == "deposit":
             prepayment_id = row["xero_id"] or books.known.get(prepayment_ref(row["id"]))
             if prepayment_status.get(prepayment_id, "AUTHORISED") not in ("VOIDED", "DELETED"):
-                plan.findings.append(Finding(cid, day, "deposit_deleted", f"deposit {row['id']}", row["id"],
-                                             prepayment_id, f"deposit of {row['amount']} deleted in Auxo after it "
-                                             "reached Xero as a prepayment: remove the prepayment in Xero by hand"))
+                _remove_deposit(plan, books, row, prepayment_id, day)
         elif xero_status.get(row["xero_id"] or books.known.get(payment_ref(row["id"])), "AUTHORISED") != "DELETED":
             payment, depends = xero_id_or_placeholder(payment_ref(row["id"]), row["xero_id"], books.known)
             plan.writes.append(PlannedWrite(
@@ -208,6 +212,69 @@ def plan_payment_push(books: Books, mappings: Mappings, window: Window) -> Money
                                             for name, column in PaymentPushSet.to_schema().columns.items()})
     plan.push_set = PaymentPushSet.validate(frame, lazy=True)
     return plan
+
+
+def _remove_deposit(plan: MoneyPlan, books: Books, row: dict[str, Any], prepayment_id: str | None,
+                    day: Any) -> None:
+    """A deposit deleted in Auxo after it reached Xero, as Xero allows: each allocation of its prepayment
+    removed, then the prepayment's bank transaction deleted (which voids the prepayment), once each. What
+    Xero refuses (a reconciled transaction, a locked period) is reported with what to do in Xero."""
+    cid = books.connection_id
+    prepayment, prepayment_depends = xero_id_or_placeholder(prepayment_ref(row["id"]), row["xero_id"], books.known)
+    allocations = books.xero_prepayment_allocations.filter(
+        (pl.col("source_id") == prepayment_id) & ~pl.col("is_deleted").fill_null(False)
+        & pl.col("allocation_id").is_not_null()).sort("date", "allocation_id")
+    numbers = dict(zip(books.xero_invoices["invoice_id"].to_list(), books.xero_invoices["invoice_number"].to_list(),
+                       strict=True))
+    removals = []
+    for allocation in allocations.iter_rows(named=True):
+        ref = prepayment_allocation_removal_ref(allocation["allocation_id"])
+        number = numbers.get(allocation["invoice_id"]) or allocation["invoice_number"] or allocation["invoice_id"]
+        removals.append(ref)
+        plan.writes.append(PlannedWrite(
+            connection_id=cid, target="xero", entity="prepayment_allocation", operation="delete", ref=ref,
+            source_id=row["id"], business_date=day,
+            payload={"PrepaymentID": prepayment, "AllocationID": allocation["allocation_id"]},
+            description=f"deposit {row['id']} deleted in Auxo: remove its allocation of {allocation['amount']} to "
+                        f"invoice {number} in Xero", depends_on=prepayment_depends,
+            priority=PRIORITY_DEPOSIT_UNALLOCATIONS, plan_asset=PLAN_ASSET))
+        _explain_refusal(plan, books, ref, row, day, prepayment_id,
+                         f"the allocation of {allocation['amount']} to invoice {number}")
+    ref = prepayment_ref(row["id"])
+    plan.writes.append(PlannedWrite(
+        connection_id=cid, target="xero", entity="prepayment", operation="delete", ref=ref, source_id=row["id"],
+        business_date=day, payload={"PrepaymentID": prepayment, "Reference": xero_reference(row),
+                                    "Date": row["payment_date"], "Status": "DELETED"},
+        description=f"deposit {row['id']} of {row['amount']} ({row['payment_date']}): deleted in Auxo, delete its "
+                    "prepayment in Xero", depends_on=prepayment_depends + tuple(removals),
+        priority=PRIORITY_DEPOSIT_DELETIONS, writeback={"resource": "payments", "id": row["id"]},
+        plan_asset=PLAN_ASSET))
+    _explain_refusal(plan, books, ref, row, day, prepayment_id, f"the prepayment of {row['amount']}")
+
+
+# what a bookkeeper does in Xero when Xero refuses to take a deleted deposit out, by the refusal's code
+_IN_XERO = {
+    "reconciled": "it is reconciled against a bank statement line. In Xero, unreconcile it (the deposit bank "
+                  "account → Account Transactions → select it → Unreconcile), then re-run the day with "
+                  "--resend-refused; if the money was really paid back to the customer, record the refund on the "
+                  "prepayment in Xero instead",
+    "period_locked": "its date is in a period Xero has locked. In Xero, record a refund of the prepayment dated "
+                     "after the lock date (the prepayment → Refund), or ask the bookkeeper to move the lock date and "
+                     "re-run the day with --resend-refused",
+}
+
+
+def _explain_refusal(plan: MoneyPlan, books: Books, ref: str, row: dict[str, Any], day: Any,
+                     prepayment_id: str | None, what: str) -> None:
+    refused = books.refused.get(ref)
+    if refused is None:
+        return
+    todo = _IN_XERO.get(refused["code"]) or (f"Xero said: {refused['message']}. {refused['hint']} Until then, "
+                                             "remove it in Xero by hand")
+    plan.findings.append(Finding(
+        books.connection_id, day, "deposit_deleted", f"deposit {row['id']}", row["id"], prepayment_id,
+        f"deposit of {row['amount']} ({row['payment_date']}) deleted in Auxo after it reached Xero: Xero refused to "
+        f"remove {what}, as {todo}"))
 
 
 def _invoice_id(books: Books, row: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:

@@ -19,6 +19,7 @@ from assets.findings import FindingsTable
 from assets.invoices.books import STAGED, Books, Frame, schema_of
 from pipelines import warehouse
 from pipelines.sync.ledger import Ledger
+from pipelines.sync.ledger import exists as ledger_exists
 
 TABLE = "plans.invoice_exceptions"
 
@@ -30,7 +31,8 @@ REASONS = {
     "payment_in_both_systems": "the same payment was entered in Auxo and in Xero: neither copied, one must go",
     "payment_exceeds_amount_due": "more than the invoice's amount due in Xero: not sent",
     "missing_invoice": "its invoice is not in Auxo's data: not sent",
-    "deposit_deleted": "a deposit deleted in Auxo after it reached Xero: remove the prepayment in Xero",
+    "deposit_deleted": "a deposit deleted in Auxo after it reached Xero that Xero refused to take out (reconciled, "
+                       "locked period): the detail says what to do in Xero",
     "credit_voided": "a credit voided in Auxo after it reached Xero: void the credit note in Xero",
     "xero_invoice_voided": "voided or deleted in Xero: the Auxo invoice is voided too",
     "xero_payment_deleted": "a payment deleted (or a deposit's prepayment voided) in Xero: deleted in Auxo too",
@@ -66,6 +68,27 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, connection_id: str) -> Fram
     return frame.select([pl.col(column).cast(dtype) for column, dtype in schema.items()])
 
 
+REMOVALS = ("prepayment", "prepayment_allocation")  # Xero deletions a person may have to finish in Xero
+
+
+def refused_removals(con: duckdb.DuckDBPyConnection, writes: Ledger) -> dict[str, dict[str, str]]:
+    """ref -> the refusal (``code``, ``message``, ``hint``) of each deletion Xero refused and nothing since did."""
+    if not ledger_exists(con):
+        return {}
+    rows = con.execute(
+        f"""
+        select ref, arg_max(error_code, updated_at), arg_max(error_message, updated_at),
+               arg_max(error_hint, updated_at)
+        from sync.writes where connection_id = ? and target = 'xero' and operation = 'delete'
+          and entity in {REMOVALS} and state = 'refused'
+          and ref not in (select ref from sync.writes where connection_id = ? and operation = 'delete'
+                          and state = 'confirmed')
+        group by ref
+        """, [writes.connection_id, writes.connection_id]).fetchall()
+    return {ref: {"code": code or "", "message": message or "", "hint": hint or ""}
+            for ref, code, message, hint in rows}
+
+
 def load_books(con: duckdb.DuckDBPyConnection, connection_id: str) -> Books:
     """Everything the money plans need, for one connection."""
     frames = {name: _read(con, name, connection_id) for name in STAGED}
@@ -74,4 +97,4 @@ def load_books(con: duckdb.DuckDBPyConnection, connection_id: str) -> Books:
              if ref.split(":", 1)[0] in ("invoice", "credit_note", "payment", "prepayment")}
     allocated = writes.confirmed(operation="allocate")["ref"]
     return Books(connection_id=connection_id, contacts=contact_links(con, connection_id), known=known,
-                 allocated=frozenset(allocated.to_list()), **frames)
+                 allocated=frozenset(allocated.to_list()), refused=refused_removals(con, writes), **frames)

@@ -115,6 +115,7 @@ class AuxoInvoices(_Synced):
     locked: bool = pa.Field(nullable=True)
     created_at: Timestamp = pa.Field(nullable=True)
     edited_at: Timestamp = pa.Field(nullable=True)
+    voided_at: Timestamp = pa.Field(nullable=True)
     synced_at: Timestamp = pa.Field(nullable=True)
     updated_at: Timestamp = pa.Field(nullable=True)
 
@@ -354,6 +355,7 @@ AUXO_STAGING: tuple[StagedTable, ...] = (
          "amount_paid": ("{i.amount_paid}", MONEY), "amount_credited": ("{i.amount_credited}", MONEY),
          "balance": ("{i.balance}", MONEY), "locked": ("{i.locked}", "BOOLEAN"),
          "created_at": ("{i.created_at}", TS), "edited_at": ("{i.edited_at}", TS),
+         "voided_at": ("{i.voided_at}", TS),
          "synced_at": ("{i.synced_at}", TS), "updated_at": ("{i.updated_at}", TS),
          **_sync("i", "xero_invoice_id")},
         AuxoInvoices, description="Auxo invoices: totals, balance, lock, Xero link and sync status."),

@@ -59,6 +59,12 @@ _XERO_RULES: tuple[tuple[str, str, str], ...] = (
      f"The invoice is not approved (AUTHORISED) in Xero, so it cannot take payments. Approve it, {AFTER_FIX}."),
     (r"total debits .* must equal total credits", "journal_unbalanced",
      "The journal's debits and credits differ. This is a bug in the plan; report it with the journal's ledger row."),
+    (r"has been reconciled", "reconciled",
+     "The transaction is reconciled against a bank statement line in Xero, so Xero will not delete it. Unreconcile "
+     f"it in Xero (the bank account → Account Transactions → Unreconcile), {AFTER_FIX}."),
+    (r"prepayment has been allocated", "prepayment_allocated",
+     "The prepayment is still allocated to an invoice in Xero. The next run removes the allocations it can see; "
+     f"remove any other in Xero, {AFTER_FIX}."),
     (r"cannot be edited|not of valid status for modification", "document_locked",
      "The document has a payment or credit in Xero and can no longer be changed there. Undo them in Xero first, or "
      "leave the difference to the adjustment line."),

@@ -45,12 +45,22 @@ def prepayment_allocation_ref(auxo_id: str) -> str:
     return f"prepayment_allocation:{auxo_id}"
 
 
+def prepayment_allocation_removal_ref(xero_allocation_id: str) -> str:
+    """Removing one allocation of a prepayment in Xero (a deleted deposit): ``prepayment_unallocation:<id>``."""
+    return f"prepayment_unallocation:{xero_allocation_id}"
+
+
 def cogs_ref(invoice_line_id: str) -> str:
     return f"cogs:{invoice_line_id}"
 
 
 def cogs_reversal_ref(credit_line_id: str) -> str:
     return f"cogs_reversal:{credit_line_id}"
+
+
+def cogs_void_reversal_ref(invoice_line_id: str) -> str:
+    """The journal reversing ``cogs:<line>`` because its invoice was voided: ``cogs_void:<invoice line id>``."""
+    return f"cogs_void:{invoice_line_id}"
 
 
 def bill_ref(purchase_order_id: str) -> str:

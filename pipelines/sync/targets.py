@@ -9,6 +9,7 @@ journal line naming the source line), so a crashed run is finished without writi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -127,6 +128,95 @@ class XeroSingle:
         return LOOKUPS[self.entity](client, payload, source_id)
 
 
+@dataclass(frozen=True)
+class XeroRemoval:
+    """``DELETE`` of one sub-resource by its URL (a prepayment's allocation), one per call.
+
+    Xero answers with what it removed (``IsDeleted``); one already gone (404) is looked up, and is
+    done when the document no longer holds it.
+    """
+
+    entity: str
+    url: str  # e.g. "Prepayments/{PrepaymentID}/Allocations/{AllocationID}"; the ids come from the payload
+    id_field: str
+    method: str = "DELETE"
+    target: str = "xero"
+    batch_size: int = 1
+
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return ("xero", self.method, self.url, *(str(payload.get(name)) for name in _placeholders(self.url)))
+
+    def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
+        (payload,) = payloads
+        path = self.url.format(**{name: payload[name] for name in _placeholders(self.url)})
+        try:
+            answer = client.delete(path, idempotency_key=key)
+        except BadRequest as exc:
+            return _batch_refused(exc, 1, self.id_field)
+        except NotFound:
+            gone = self.lookup(client, payload, "")
+            if gone:
+                return [Outcome(True, target_id=gone)]
+            raise
+        return [Outcome(True, target_id=payload[self.id_field], document=answer)]
+
+    def lookup(self, client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
+        return LOOKUPS[self.entity](client, payload, source_id)
+
+
+@dataclass(frozen=True)
+class XeroPrepaymentDeletion:
+    """A deposit's prepayment deleted: its ``RECEIVE-PREPAYMENT`` bank transaction is found (by the
+    Reference the sync gave it, else by its date) and set to ``Status: DELETED``, which voids the
+    prepayment. Xero refuses while the prepayment is allocated, or when the transaction is reconciled
+    or in a locked period."""
+
+    entity: str = "prepayment_delete"
+    method: str = "POST"
+    url: str = "BankTransactions/{BankTransactionID}"  # found first by the prepayment's Reference or date
+    target: str = "xero"
+    batch_size: int = 1
+
+    def group(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return ("xero", self.method, self.url, str(payload.get("PrepaymentID")))
+
+    def send(self, client: XeroClient, payloads: list[dict[str, Any]], key: str) -> list[Outcome]:
+        (payload,) = payloads
+        bank_transaction = _prepayment_transaction(client, payload)
+        if bank_transaction is None:
+            if _find_deleted_prepayment(client, payload, ""):
+                return [Outcome(True, target_id=payload["PrepaymentID"])]
+            return [Outcome(False, problem=classify_xero_validation([
+                f"No RECEIVE-PREPAYMENT bank transaction holds prepayment {payload['PrepaymentID']}"]))]
+        transaction_id = bank_transaction["BankTransactionID"]
+        try:
+            elements = client.write(self.method, self.url.format(BankTransactionID=transaction_id), "BankTransactions",
+                                    [{"BankTransactionID": transaction_id, "Status": payload.get("Status", "DELETED")}],
+                                    idempotency_key=key)
+        except BadRequest as exc:
+            return _batch_refused(exc, 1, "PrepaymentID")
+        if not elements:
+            return [Outcome(True, target_id=payload["PrepaymentID"])]
+        return [_element_outcome(elements[0], "PrepaymentID")]
+
+    def lookup(self, client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
+        return _find_deleted_prepayment(client, payload, source_id)
+
+
+def _prepayment_transaction(client: XeroClient, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The live bank transaction of ``payload['PrepaymentID']``: by our Reference, else by the date."""
+    wanted = str(payload["PrepaymentID"]).lower()
+    filters = [f'Type=="RECEIVE-PREPAYMENT" AND Reference=={_quote(payload["Reference"])}']
+    if payload.get("Date"):  # a date, or its ISO text once the plan has been stored
+        day = date.fromisoformat(str(payload["Date"])[:10])
+        filters.append(f'Type=="RECEIVE-PREPAYMENT" AND Date==DateTime({day.year},{day.month},{day.day})')
+    for where in filters:
+        for document in _first(client, "BankTransactions", "BankTransactions", {"where": where}):
+            if str(document.get("PrepaymentID") or "").lower() == wanted and document.get("Status") == "AUTHORISED":
+                return document
+    return None
+
+
 def _placeholders(template: str) -> list[str]:
     import string
 
@@ -216,6 +306,25 @@ def _find_voided_invoice(client: XeroClient, payload: dict[str, Any], source_id:
     return payload["InvoiceID"] if found and found[0].get("Status") == "VOIDED" else None
 
 
+def _find_deleted_prepayment(client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
+    try:
+        found = _first(client, f"Prepayments/{payload['PrepaymentID']}", "Prepayments", {})
+    except NotFound:
+        return None
+    return payload["PrepaymentID"] if found and found[0].get("Status") in ("VOIDED", "DELETED") else None
+
+
+def _find_removed_allocation(client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
+    """The allocation is gone when the prepayment no longer holds it (or holds it deleted)."""
+    wanted = str(payload["AllocationID"]).lower()
+    for document in _first(client, f"Prepayments/{payload['PrepaymentID']}", "Prepayments", {}):
+        for allocation in document.get("Allocations") or []:
+            if str(allocation.get("AllocationID") or "").lower() == wanted and not allocation.get("IsDeleted"):
+                return None
+        return payload["AllocationID"]
+    return None
+
+
 def _resend(client: XeroClient, payload: dict[str, Any], source_id: str) -> str | None:
     return None  # updates are idempotent: sending the same fields again is harmless
 
@@ -234,6 +343,8 @@ LOOKUPS = {
     "prepayment": _find_by_reference("BankTransactions", "BankTransactions", "PrepaymentID",
                                      'Type=="RECEIVE-PREPAYMENT"'),
     "prepayment_allocation": _find_allocation("Prepayments", "Prepayments", "PrepaymentID"),
+    "prepayment_allocation_removal": _find_removed_allocation,
+    "prepayment_delete": _find_deleted_prepayment,
     "manual_journal": _find_manual_journal,
     "bill": _find_by_reference("Invoices", "Invoices", "InvoiceID", 'Type=="ACCPAY"'),
 }
@@ -294,6 +405,10 @@ XERO_ADAPTERS: dict[tuple[str, str], Adapter] = {
                                         "PrepaymentID"),
     ("prepayment", "allocate"): XeroSingle("prepayment_allocation", "PUT", "Prepayments/{PrepaymentID}/Allocations",
                                            "Allocations", "AllocationID"),
+    ("prepayment_allocation", "delete"): XeroRemoval("prepayment_allocation_removal",
+                                                     "Prepayments/{PrepaymentID}/Allocations/{AllocationID}",
+                                                     "AllocationID"),
+    ("prepayment", "delete"): XeroPrepaymentDeletion(),
     ("manual_journal", "create"): XeroBatch("manual_journal", "PUT", "ManualJournals", "ManualJournals",
                                             "ManualJournalID"),
     ("bill", "create"): XeroBatch("bill", "PUT", "Invoices", "Invoices", "InvoiceID"),

@@ -250,6 +250,15 @@ class XeroClient(ClosingClient):
         return list((body or {}).get(collection, []))
 
 
+    def delete(self, endpoint: str, *, idempotency_key: str) -> dict[str, Any]:
+        """``DELETE`` one sub-resource (an allocation); Xero answers with what it removed (``IsDeleted``)."""
+        if not idempotency_key or len(idempotency_key) > 128:
+            raise ValueError("every Xero write needs an Idempotency-Key of at most 128 characters")
+        body = self._send("DELETE", f"{self.endpoints.api_url}/{endpoint}", endpoint=endpoint.split("/")[0],
+                          headers={"Idempotency-Key": idempotency_key})
+        return body if isinstance(body, dict) else {}
+
+
 def _safe_json(response: httpx.Response) -> Any:
     try:
         return decode_json(response)

@@ -131,16 +131,18 @@ def _blocked_invoices(w: Workshop) -> pl.Series:
 def cogs_journals(w: Workshop) -> pl.DataFrame:
     """One journal per stock or job-ordered part line of in-scope invoices: Dr COGS, Cr Stock on
     Hand (stock) or Work in Progress (job PO), at the part's average cost when the invoice was
-    created. ``state``: existing (already in Xero), to_create, blocked (its invoice cannot sync)
-    or setting_off (created while inventory journals were off: must not exist)."""
+    created. ``state``: existing (already in Xero), to_create, blocked (its invoice cannot sync),
+    setting_off (created while inventory journals were off: must not exist) or voided_in_xero (its
+    invoice was voided in Xero before the journal was posted: must not exist)."""
     lines = w.lines.filter(pl.col("cogs_amount").is_not_null() & (pl.col("cogs_amount") != 0)).join(
         w.invoices.filter(pl.col("in_scope") & ~pl.col("void")).select(
             invoice_idx="idx", invoice_id="id", number="number", invoice_date="invoice_date", created_us="created_us"),
         on="invoice_idx")
     blocked = pl.col("invoice_idx").is_in(_blocked_invoices(w).implode())
+    voided_in_xero = pl.col("invoice_idx").is_in(_voided_in_xero(w)["invoice_idx"].implode())
     state = (pl.when(pl.col("xero_cogs_journal_id").is_not_null()).then(pl.lit("existing"))
              .when(~pl.col("cogs_expected")).then(pl.lit("setting_off")).when(blocked).then(pl.lit("blocked"))
-             .otherwise(pl.lit("to_create")))
+             .when(voided_in_xero).then(pl.lit("voided_in_xero")).otherwise(pl.lit("to_create")))
     return lines.select(
         "invoice_id", invoice_number="number", line_id=line_id(), part_id=pl.lit("prt_") + pl.col("part_idx").cast(pl.String)
         .str.zfill(6), supply="supply", quantity="quantity", unit_cost="unit_cost", amount="cogs_amount",
@@ -148,6 +150,26 @@ def cogs_journals(w: Workshop) -> pl.DataFrame:
         .otherwise(pl.lit(STOCK_ON_HAND)), narration=pl.lit("COGS for invoice ") + pl.col("number"),
         journal_date="invoice_date", xero_journal_id="xero_cogs_journal_id", state=state,
     ).sort("invoice_number", "line_id")
+
+
+def _voided_in_xero(w: Workshop) -> pl.DataFrame:
+    """Synced invoices a person voided in Xero (planted), and the organisation's day they did it."""
+    voids = w.xero_actions.filter(pl.col("action") == "xero_voided_invoice").select(
+        "invoice_idx", void_date=local_date("moment_us"))
+    return voids.filter(pl.col("invoice_idx").is_in(w.invoices.filter(pl.col("synced"))["idx"].implode()))
+
+
+def cogs_void_reversals(w: Workshop, journals: pl.DataFrame) -> pl.DataFrame:
+    """One reversing journal per COGS journal already in Xero whose invoice was voided in Xero: Dr Stock on
+    Hand or WIP, Cr COGS, the journal's amount, dated the day of the void (never before the invoice)."""
+    voids = _voided_in_xero(w).join(w.invoices.select(invoice_idx="idx", invoice_id="id"), on="invoice_idx")
+    posted = journals.filter(pl.col("state") == "existing").join(voids, on="invoice_id")
+    return posted.select(
+        "invoice_id", "invoice_number", "line_id", "part_id", "supply", "quantity", "unit_cost", "amount",
+        debit_account="credit_account", credit_account="debit_account",
+        narration=pl.lit("COGS reversal for voided invoice ") + pl.col("invoice_number"),
+        journal_date=pl.max_horizontal("void_date", "journal_date"), reverses_journal_id="xero_journal_id",
+        state=pl.lit("to_create")).sort("invoice_number", "line_id")
 
 
 def bills(w: Workshop) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -265,10 +287,12 @@ def summary(w: Workshop, tables: dict[str, pl.DataFrame]) -> dict[str, Any]:
 
 def expected_tables(w: Workshop) -> dict[str, pl.DataFrame]:
     bill_heads, bill_lines = bills(w)
+    journals = cogs_journals(w)
     return {
         "contact_links": contact_links(w), "contact_review": contact_review(w),
         "contacts_to_create": contacts_to_create(w), "contact_updates": contact_updates(w), "invoices": invoices(w),
-        "cogs_journals": cogs_journals(w), "bills": bill_heads, "bill_lines": bill_lines,
+        "cogs_journals": journals, "cogs_void_reversals": cogs_void_reversals(w, journals),
+        "bills": bill_heads, "bill_lines": bill_lines,
         "stock_journals": stock_journals(w), "payments": payments(w), "credit_notes": credit_notes(w),
         "xero_actions": xero_actions(w), "sync_errors": sync_errors(w),
     }

@@ -104,7 +104,8 @@ def _prepayment(bank_tx: dict, prepayment_id: str) -> dict:
 
 def update(tx: Tx, existing: dict, raw: dict) -> dict:
     """Bank transactions change little through the API here: Reference, IsReconciled, Url, or
-    Status DELETED (which voids its prepayment, as long as nothing is allocated from it)."""
+    Status DELETED (which voids its prepayment), as long as nothing is allocated from its prepayment
+    and it is not reconciled (as in Xero, a reconciled transaction must be unreconciled first)."""
     doc = copy.deepcopy(existing)
     for key in ("Reference", "Url"):
         if raw.get(key) is not None:
@@ -120,6 +121,8 @@ def update(tx: Tx, existing: dict, raw: dict) -> dict:
             messages.append(errors.STATUS_INVALID.format(value=raw.get("Status")))
         elif prepayment is not None and prepayment.get("Allocations"):
             messages.append(errors.BANK_TRANSACTION_LOCKED)
+        elif existing.get("IsReconciled"):
+            messages.append(errors.BANK_TRANSACTION_RECONCILED)
         books.check_lock(tx, dates.date_of(existing["Date"]), messages)
         doc["Status"] = status
     if messages:

@@ -82,6 +82,7 @@ JOURNAL_ACCOUNT_FORBIDDEN = "Account code '{code}' is a {what} and cannot be use
 BANK_ACCOUNT_INVALID = "The BankAccount must be an active account of type BANK."
 BANK_TYPE_UNSUPPORTED = "BankTransaction Type '{value}' is not supported by this sandbox."
 BANK_TRANSACTION_LOCKED = "This bank transaction cannot be edited as its prepayment has been allocated."
+BANK_TRANSACTION_RECONCILED = "This bank transaction cannot be deleted as it has been reconciled."
 ACCOUNT_CODE_UNIQUE = "Please enter a unique Code."
 ACCOUNT_TYPE_INVALID = "'{value}' is not a valid account Type."
 ONE_ACCOUNT_PER_CALL = "Only one account can be created per request."

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.xero import allocations, contacts, invoices, journals, payments
+from sandbox.xero import allocations, banking, contacts, invoices, journals, payments
 from sandbox.xero.errors import Invalid, NotFound
 from sandbox.xero.invoices import CREDIT_NOTE, INVOICE
 from sandbox.xero.listing import get_one, render
@@ -109,6 +109,21 @@ def void_journal(tx: Tx, body: dict) -> dict:
     return journals.update(tx, existing, {"Status": status})
 
 
+def reconcile_bank_transaction(tx: Tx, body: dict) -> dict:
+    """``{"BankTransactionID": …}`` or ``{"PrepaymentID": …}`` (the deposit's bank transaction), and
+    ``"IsReconciled"`` (default true): a bookkeeper matching it to a bank statement line, or undoing that."""
+    if body.get("PrepaymentID"):
+        wanted = _need(body, "PrepaymentID").lower()
+        found = [doc for doc in tx.find("BankTransaction", "type", "RECEIVE-PREPAYMENT")
+                 if str(doc.get("PrepaymentID") or "").lower() == wanted]
+        if not found:
+            raise NotFound(wanted)
+        existing = found[0]
+    else:
+        existing = get_one(tx, "BankTransaction", _need(body, "BankTransactionID"), number_column=None)
+    return banking.update(tx, existing, {"IsReconciled": bool(body.get("IsReconciled", True))})
+
+
 ACTIONS: dict[str, tuple[str, Callable[[Tx, dict], dict]]] = {
     "edit-invoice": ("Invoices", edit_invoice),
     "void-invoice": ("Invoices", void_invoice),
@@ -122,9 +137,11 @@ ACTIONS: dict[str, tuple[str, Callable[[Tx, dict], dict]]] = {
     "merge-contacts": ("Contacts", merge_contacts),
     "edit-journal": ("ManualJournals", edit_journal),
     "void-journal": ("ManualJournals", void_journal),
+    "reconcile-bank-transaction": ("BankTransactions", reconcile_bank_transaction),
 }
 KIND_OF = {"Invoices": "Invoice", "Payments": "Payment", "CreditNotes": "CreditNote", "Contacts": "Contact",
-           "ManualJournals": "ManualJournal", "Allocations": "Allocation"}
+           "ManualJournals": "ManualJournal", "Allocations": "Allocation",
+           "BankTransactions": "BankTransaction"}
 
 
 def act(store: Store, action: str, body: dict) -> dict[str, Any]:

@@ -189,3 +189,50 @@ def test_a_person_settles_a_review_case(home: Path):
     assert bob["email"] == "bob@elsewhere.net"  # Auxo had none: filled from Xero
     assert phone(xero_contact(NAMESAKE_X)) == "0233334444"  # Xero had none: Auxo's
     assert_nothing_written()
+
+
+def test_a_supplier_edited_in_xero_comes_back_to_auxo_and_conflicts_follow_the_customer_rule(home: Path):
+    ids = workshop()
+    run_contacts()
+    run_contacts()  # Parts Co is linked and both sides agree: the baseline is set
+
+    # a bookkeeper edits the supplier in Xero: name, email, phone and street address
+    xero_act("edit-contact", {
+        "ContactID": PARTS_X, "Name": "Parts Co Wholesale Pty Ltd", "EmailAddress": "accounts@partsco.com.au",
+        "Phones": [{"PhoneType": "DEFAULT", "PhoneAreaCode": "", "PhoneNumber": "1300 222 333"}],
+        "Addresses": [{"AddressType": "STREET", "AddressLine1": "4 Depot Rd", "City": "Botany", "Region": "NSW",
+                       "PostalCode": "2019", "Country": "Australia"}]})
+    run_contacts()
+    parts = auxo_record("suppliers", ids["parts"])
+    assert (parts["name"], parts["email"], parts["phone"]) == (
+        "Parts Co Wholesale Pty Ltd", "accounts@partsco.com.au", "1300 222 333")
+    street = [a for a in parts["addresses"] if a["type"] == "street"]
+    assert [(a["line1"], a["suburb"], a["state"], a["postcode"]) for a in street] == [
+        ("4 Depot Rd", "Botany", "NSW", "2019")]
+    assert parts["xero_contact_id"] == PARTS_X and parts["sync_status"] == "synced"
+    assert_nothing_written()
+
+    # both sides change the supplier's phone, as for a customer: the later edit wins, either way round
+    xero_act("edit-contact", {"ContactID": PARTS_X, "Phones": [{"PhoneType": "DEFAULT", "PhoneAreaCode": "",
+                                                                 "PhoneNumber": "1300 444 555"}]})
+    time.sleep(0.01)
+    auxo_patch(f"/admin/suppliers/{ids['parts']}", {"phone": "1300 666 777"})
+    run_contacts()
+    assert phone(xero_contact(PARTS_X)) == "1300 666 777"
+    assert auxo_record("suppliers", ids["parts"])["phone"] == "1300 666 777"
+    auxo_patch(f"/admin/suppliers/{ids['parts']}", {"phone": "1300 888 999"})
+    time.sleep(0.01)
+    xero_act("edit-contact", {"ContactID": PARTS_X, "Phones": [{"PhoneType": "DEFAULT", "PhoneAreaCode": "",
+                                                                 "PhoneNumber": "1300 111 000"}]})
+    run_contacts()
+    assert auxo_record("suppliers", ids["parts"])["phone"] == "1300 111 000"
+    assert phone(xero_contact(PARTS_X)) == "1300 111 000"
+    with warehouse.connect() as con:
+        decided = con.execute(
+            "select field, direction, rule from sync.contact_decisions where kind = 'supplier' and auxo_id = ? "
+            "and rule not like 'first_sync%' order by decided_at, field", [ids["parts"]]).fetchall()
+    assert decided == [("email", "to_auxo", "xero_changed"), ("name", "to_auxo", "xero_changed"),
+                       ("phone", "to_auxo", "xero_changed"), ("street_address", "to_auxo", "xero_changed"),
+                       ("phone", "to_xero", "both_changed_auxo_later"),
+                       ("phone", "to_auxo", "both_changed_xero_later")]
+    assert_nothing_written()

@@ -186,3 +186,49 @@ def test_a_journal_is_described_with_its_invoice_number_once_and_its_line_descri
         assert write.description.startswith("COGS for invoice INV-000001, line "), write.description
         # Xero shows journal lines out of context: each still names its invoice
         assert all(line["Description"].startswith("INV-000001 line ") for line in write.payload["JournalLines"])
+
+
+VOIDED = invoice(status="void", voided_at=at(3, 1))  # 01:00 UTC on 3 March: 12:00 on 3 March in Sydney
+POSTED = [part_line("lin_1", "prt_1", "2", xero_cogs_journal_id="mj-1"), *LINES[1:]]
+
+
+def test_an_invoice_voided_after_its_journals_were_posted_gets_one_reversal_per_journal_on_the_void_day():
+    void_day = Window(date(2026, 3, 3), date(2026, 3, 3))
+    journals = by_ref(plan(invoices=[VOIDED], lines=POSTED, known=frozenset({"cogs:lin_2"}), window=void_day))
+    assert sorted(journals) == ["cogs_void:lin_1", "cogs_void:lin_2"]  # none for the direct part, no new journal
+    stock = journals["cogs_void:lin_1"]
+    assert stock.payload["Narration"] == "COGS reversal for voided invoice INV-000001"
+    assert stock.payload["Date"] == date(2026, 3, 3) == stock.business_date
+    assert [(line["AccountCode"], line["LineAmount"]) for line in stock.payload["JournalLines"]] == [
+        ("630", d("80.00")), ("310", d("-80.00"))]  # Stock on Hand back up by what the journal took out
+    assert "lin_1" in stock.payload["JournalLines"][0]["Description"]
+    assert [(line["AccountCode"], line["LineAmount"]) for line in journals["cogs_void:lin_2"].payload[
+        "JournalLines"]] == [("635", d("15.02")), ("310", d("-15.02"))]
+    # Auxo records lin_1's journal; lin_2's the ledger created: the reversal names what it reverses
+    assert stock.depends_on == () and journals["cogs_void:lin_2"].depends_on == ("cogs:lin_2",)
+    plan_frame(list(journals.values()))
+
+
+def test_a_void_reversal_is_planned_once_and_not_before_the_void_nor_for_a_journal_never_posted():
+    void_day = Window(date(2026, 3, 3), date(2026, 3, 3))
+    done = frozenset({"cogs_void:lin_1"})
+    assert by_ref(plan(invoices=[VOIDED], lines=POSTED, known=done, window=void_day)) == {}
+    assert plan(invoices=[VOIDED], lines=POSTED, window=WINDOW).writes == []  # 2 March: not voided yet
+    assert plan(invoices=[VOIDED], lines=LINES, window=void_day).writes == []  # voided before any journal
+    # a run that does not cover the day of the void dates it on its own first day
+    later = Window(date(2026, 3, 5), date(2026, 3, 6))
+    (late,) = plan(invoices=[VOIDED], lines=POSTED, window=later).writes
+    assert late.payload["Date"] == date(2026, 3, 5)
+
+
+def test_a_void_made_in_xero_reverses_at_once_dated_when_xero_voided_it_and_stops_new_journals():
+    in_xero = invoice(xero_id="x-1", xero_status="VOIDED", xero_updated_at=at(2, 23))  # 10:00 on 3 March, Sydney
+    void_days = Window(date(2026, 3, 2), date(2026, 3, 4))
+    journals = by_ref(plan(invoices=[in_xero], lines=POSTED, window=void_days))
+    # lin_1's journal was posted: reversed on the day of Xero's void; lin_2's never was: no journal now
+    assert sorted(journals) == ["cogs_void:lin_1"]
+    assert journals["cogs_void:lin_1"].payload["Date"] == date(2026, 3, 3)
+    # once Auxo is voided too (the next day), the same reversal: the first void counts
+    both = {**in_xero, "status": "void", "voided_at": at(3, 23)}
+    again = by_ref(plan(invoices=[both], lines=POSTED, window=void_days))
+    assert again["cogs_void:lin_1"].payload == journals["cogs_void:lin_1"].payload

@@ -147,6 +147,16 @@ def test_cogs_journals_in_xero_are_exactly_the_expected_set(synced):
         assert row["line_id"] not in by_line, row  # setting off, or its invoice cannot sync
 
 
+def test_an_invoice_voided_in_xero_gets_its_posted_journals_reversed_on_the_day_of_the_void(synced):
+    expected = synced["expected"]["cogs_void_reversals"]
+    posted = [j for j in journals() if j["Narration"].startswith("COGS reversal for voided invoice ")]
+    assert expected.height and len(posted) == expected.height
+    by_line = by_line_id(posted)
+    for row in expected.iter_rows(named=True):
+        (found,) = by_line[row["line_id"]]
+        assert journal_shape(found) == cogs_shape(row), row
+
+
 def test_cogs_journals_waiting_for_an_invoice_xero_refused_are_blocked_and_auxo_knows_the_posted_ones(synced):
     workshop = synced["workshop"]
     window = (date.fromisoformat(workshop.meta["window_start_date"]), date.fromisoformat(workshop.meta["end_date"]))
@@ -237,10 +247,14 @@ def test_settings_off_posts_nothing_new_and_switching_on_later_needs_a_backfill(
     try:
         before = (Counter(journal_shape(j) for j in journals()), Counter(b["Reference"] for b in bills()))
         run_window(workshop)
-        # nothing new, and nothing already posted changed
-        assert (Counter(journal_shape(j) for j in journals()), Counter(b["Reference"] for b in bills())) == before
-        assert len([j for j in journals() if j["Narration"].startswith("COGS")]) == expected["cogs_journals"].filter(
-            pl.col("state") == "existing").height
+        # nothing new but the reversals of journals already posted whose invoice was voided in Xero (a reversal
+        # follows its journal, not the setting now), and nothing already posted changed
+        reversals = Counter(cogs_shape(row) for row in expected["cogs_void_reversals"].iter_rows(named=True))
+        assert (Counter(journal_shape(j) for j in journals()) - reversals,
+                Counter(b["Reference"] for b in bills())) == before
+        assert len([j for j in journals() if j["Narration"].startswith("COGS for invoice ")]) == expected[
+            "cogs_journals"].filter(pl.col("state") == "existing").height
+        before = (before[0] + reversals, before[1])
 
         with httpx.Client(transport=transport("auxo", settings.sandbox_state_dir("auxo")),
                           base_url="http://auxo.sandbox") as admin:

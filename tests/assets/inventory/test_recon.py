@@ -133,3 +133,18 @@ def test_the_accounts_come_from_the_mappings(con):
     create_inventory_recon_views(con, MAPPINGS)
     roles = dict(con.execute("select role, account_code from recon.inventory_accounts").fetchall())
     assert roles == {"cogs": "310", "stock_on_hand": "630", "work_in_progress": "635", "stock_adjustment": "330"}
+
+
+def test_a_voided_invoice_takes_its_posted_journal_back_on_the_day_of_the_void(con):
+    workshop(con)
+    # inv_3's journal (mj-5, 55.00) was posted; the invoice is voided at 14:00 UTC on 2 March, 01:00 on 3 March in
+    # Sydney: the reversal counts on 3 March, and the journal itself still on its invoice's day
+    con.execute("update staging.auxo_invoices set status = 'void', voided_at = ? where id = 'inv_3'",
+                [at(2, 14)])
+    # inv_1 voided too, but its journals were never posted (Auxo records none): nothing to take back
+    con.execute("update staging.auxo_invoices set status = 'void', voided_at = ? where id = 'inv_1'", [at(2, 14)])
+    create_inventory_recon_views(con, MAPPINGS)
+    assert movements(con)["310"][0] == d("55.00")  # only inv_3's journal, inv_1 is void and was never posted
+    void_day = dict(con.sql(f"select account_code, auxo_movement from {VIEW} where day = date '2026-03-03'")
+                    .fetchall())
+    assert void_day == {"310": d("-55.00"), "630": d("55.00")}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -136,10 +137,59 @@ def test_a_payment_deleted_in_auxo_is_deleted_in_xero_before_any_void() -> None:
                                          xero_id="pp-1", deleted=deleted_on)],
                        xero_payments=[xero_payment("xp-2", "x-1", "10.00", status="DELETED")])
     result = plan(books, Window(deleted_on, deleted_on))
-    (write,) = result.writes
+    deposit, write = sorted(result.writes, key=lambda w: w.priority)
     assert (write.operation, write.payload, write.priority, write.business_date) == \
         ("delete", {"PaymentID": "xp-1"}, 38, deleted_on)
-    assert [f.reason for f in result.findings] == ["deposit_deleted"]
+    # the deleted deposit's prepayment goes too, before any void; nothing is left for a person
+    assert (deposit.entity, deposit.operation, deposit.payload["PrepaymentID"], deposit.priority) == \
+        ("prepayment", "delete", "pp-1", 37)
+    assert result.findings == []
+
+
+def deleted_deposit_books(**extra):
+    deleted_on = DAY + timedelta(days=2)
+    return make_books([invoice("INV-1", [LABOUR], xero_id="x-1")],
+                      payments=[payment("dep_1", "inv_INV-1", "50.00", kind="deposit", status="deleted",
+                                        xero_id="pp-1", deleted=deleted_on, sync_status="pending")],
+                      xero_invoices=[xero_invoice("x-1", "INV-1", "110.00")],
+                      xero_prepayments=[{"prepayment_id": "pp-1", "type": "RECEIVE-PREPAYMENT", "status": "AUTHORISED",
+                                         "date": DAY, "total": Decimal("50.00"), "dlt_id": "d1"}],
+                      **extra), Window(deleted_on, deleted_on)
+
+
+def test_a_deposit_deleted_in_auxo_loses_its_allocations_then_its_prepayment_in_xero_once() -> None:
+    books, window = deleted_deposit_books(xero_prepayment_allocations=[
+        xero_allocation("al-1", "pp-1", "x-1", "50.00"), xero_allocation("al-0", "pp-1", "x-1", "5.00", deleted=True)])
+    result = plan(books, window)
+    removal, deletion = sorted(result.writes, key=lambda w: w.priority)
+    assert (removal.entity, removal.operation, removal.ref, removal.payload) == \
+        ("prepayment_allocation", "delete", "prepayment_unallocation:al-1", {"PrepaymentID": "pp-1", "AllocationID": "al-1"})
+    assert "allocation of 50.00 to invoice INV-1" in removal.description
+    assert (deletion.entity, deletion.operation, deletion.ref, deletion.business_date) == \
+        ("prepayment", "delete", "prepayment:dep_1", window.first)
+    assert deletion.payload == {"PrepaymentID": "pp-1", "Reference": "Auxo DEP dep_1", "Date": DAY, "Status": "DELETED"}
+    assert deletion.depends_on == ("prepayment_unallocation:al-1",)  # the allocation goes first
+    assert deletion.writeback == {"resource": "payments", "id": "dep_1"}
+    assert result.findings == []
+    # once Xero has voided the prepayment, nothing more is planned
+    gone = books.with_frames(xero_prepayments=[{"prepayment_id": "pp-1", "status": "VOIDED", "dlt_id": "d1"}])
+    assert plan(gone, window).writes == []
+
+
+def test_a_deposit_xero_refuses_to_take_out_says_what_to_do_in_xero() -> None:
+    books, window = deleted_deposit_books()
+    reconciled = replace(books, refused={"prepayment:dep_1": {
+        "code": "reconciled", "message": "This bank transaction cannot be deleted as it has been reconciled.",
+        "hint": ""}})
+    result = plan(reconciled, window)
+    assert [w.ref for w in result.writes] == ["prepayment:dep_1"]  # the same write: the ledger keeps it refused
+    (finding,) = result.findings
+    assert (finding.reason, finding.auxo_id, finding.xero_id) == ("deposit_deleted", "dep_1", "pp-1")
+    assert "unreconcile it" in finding.detail and "--resend-refused" in finding.detail
+    locked = replace(books, refused={"prepayment:dep_1": {"code": "period_locked", "message": "lock date",
+                                                         "hint": ""}})
+    (finding,) = plan(locked, window).findings
+    assert "record a refund of the prepayment" in finding.detail
 
 
 def test_the_push_set_is_typed_even_when_empty() -> None:

@@ -44,3 +44,19 @@ def test_a_deposit_of_unknown_outcome_is_found_as_its_prepayment() -> None:
     payload = {"Type": "RECEIVE-PREPAYMENT", "Reference": "Auxo DEP dep_1"}
     assert adapter_for("xero", "prepayment", "create").lookup(client, payload, "dep_1") == "pp-1"
     assert client.asked == [("BankTransactions", {"where": 'Reference=="Auxo DEP dep_1" AND Type=="RECEIVE-PREPAYMENT"'})]
+
+
+def test_a_deleted_deposits_removals_of_unknown_outcome_are_found_done_only_when_xero_shows_them_done() -> None:
+    payload = {"PrepaymentID": "pp-1", "AllocationID": "al-1"}
+    removal = adapter_for("xero", "prepayment_allocation", "delete")
+    still = FakeXero({"Prepayments/pp-1": {"Prepayments": [{"PrepaymentID": "pp-1", "Status": "PAID", "Allocations": [
+        {"AllocationID": "al-1", "Amount": "50.00", "Invoice": {"InvoiceID": "inv-1"}}]}]}})
+    assert removal.lookup(still, payload, "dep_1") is None  # still allocated: send it
+    gone = FakeXero({"Prepayments/pp-1": {"Prepayments": [{"PrepaymentID": "pp-1", "Status": "AUTHORISED",
+                                                            "Allocations": []}]}})
+    assert removal.lookup(gone, payload, "dep_1") == "al-1"
+    deletion = adapter_for("xero", "prepayment", "delete")
+    delete = {"PrepaymentID": "pp-1", "Reference": "Auxo DEP dep_1", "Date": "2026-03-02", "Status": "DELETED"}
+    assert deletion.lookup(gone, delete, "dep_1") is None  # the prepayment is still live
+    voided = FakeXero({"Prepayments/pp-1": {"Prepayments": [{"PrepaymentID": "pp-1", "Status": "VOIDED"}]}})
+    assert deletion.lookup(voided, delete, "dep_1") == "pp-1"

@@ -156,6 +156,37 @@ def test_prepayment_from_bank_transaction_and_allocation(api: XeroApi) -> None:
     assert api.fetch("Invoices", invoice["InvoiceID"])["Status"] == "PAID"
 
 
+def test_a_prepayment_is_deleted_only_once_unallocated_and_unreconciled(api: XeroApi, admin: Admin) -> None:
+    contact = api.contact()
+    invoice = api.invoice(contact)  # 110.00
+    deposit = api.one("PUT", "BankTransactions", "BankTransactions", {
+        "Type": "RECEIVE-PREPAYMENT", "Contact": {"ContactID": contact["ContactID"]}, "BankAccount": {"Code": "090"},
+        "Date": "2026-11-19", "Reference": "Job 42 deposit", "LineAmountTypes": "Inclusive",
+        "LineItems": [{"Description": "Deposit", "LineAmount": "66.00", "AccountCode": "200"}]})
+    path = f"Prepayments/{deposit['PrepaymentID']}/Allocations"
+    allocation = api.one("PUT", path, "Allocations", {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": 66,
+                                                      "Date": "2026-11-20"})
+    delete = {"BankTransactions": [{"Status": "DELETED"}]}
+
+    def refused(message: str) -> None:
+        response = api.post(f"BankTransactions/{deposit['BankTransactionID']}", delete)
+        assert response.status_code == 400
+        assert response.json()["Elements"][0]["ValidationErrors"][0]["Message"] == message
+
+    refused("This bank transaction cannot be edited as its prepayment has been allocated.")
+    removed = api.request("DELETE", f"{path}/{allocation['AllocationID']}")
+    assert removed.status_code == 200 and removed.json()["IsDeleted"] is True
+    assert money(api.fetch("Invoices", invoice["InvoiceID"]), "AmountDue") == [Decimal("110.00")]
+    # a bookkeeper reconciles the deposit against the bank statement: it cannot be deleted until unreconciled
+    admin.act("reconcile-bank-transaction", {"PrepaymentID": deposit["PrepaymentID"]})
+    refused("This bank transaction cannot be deleted as it has been reconciled.")
+    api.one("POST", f"BankTransactions/{deposit['BankTransactionID']}", "BankTransactions", {"IsReconciled": False})
+    deleted = api.one("POST", f"BankTransactions/{deposit['BankTransactionID']}", "BankTransactions",
+                      {"Status": "DELETED"})
+    assert deleted["Status"] == "DELETED"
+    assert api.fetch("Prepayments", deposit["PrepaymentID"])["Status"] == "VOIDED"
+
+
 def test_status_transitions(api: XeroApi) -> None:
     contact = api.contact()
     draft = api.one("PUT", "Invoices", "Invoices", {"Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]},

@@ -323,7 +323,8 @@ def auxo_changes(context: dg.SensorEvaluationContext, warehouse: WarehouseResour
     context.update_cursor(auxo_cursor(changes.seen))
     if changes.newest is None:
         later = f"; more to read from {', '.join(changes.more)} at the next tick" if changes.more else ""
-        return dg.SkipReason(f"nothing to sync changed in Auxo since {min(since.values()).isoformat()}{later}")
+        newest = max(changes.seen.values()).isoformat()
+        return dg.SkipReason(f"nothing to sync changed in Auxo (read up to {newest}){later}")
     request = auxo_changes_request(changes, datetime.now(UTC))
     context.log.info(f"running today for Auxo's changes {changes.pending} (newest {changes.newest.isoformat()})")
     return request

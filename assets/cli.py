@@ -158,14 +158,16 @@ def ui(
 
 
 def _foreground(command: list[str]) -> int:
-    """Run a Dagster process tree in its own process group (so SIGINT/SIGTERM reach all of it even when this
-    was started in the background) until it ends, or until Ctrl-C or SIGTERM here stops it cleanly."""
-    process = subprocess.Popen(command, cwd=settings.PROJECT_ROOT, start_new_session=True)
+    """Run a Dagster process tree in its own process group until it ends, or until Ctrl-C or SIGTERM here stops
+    all of it cleanly. Started in the background (``cmd &``, a service), this process may have inherited
+    SIGINT as *ignored*, and Dagster then ignores SIGTERM too (it maps SIGTERM to SIGINT's handler): handling
+    both here first means the child starts with the default SIGINT and obeys the SIGTERM sent to its group."""
 
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    process = subprocess.Popen(command, cwd=settings.PROJECT_ROOT, start_new_session=True)
     try:
         return process.wait()
     except KeyboardInterrupt:
@@ -176,7 +178,8 @@ def _foreground(command: list[str]) -> int:
             os.killpg(process.pid, signal.SIGKILL)
             return process.wait()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @sandbox_app.command("serve")

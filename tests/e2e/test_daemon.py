@@ -79,9 +79,12 @@ def test_the_daemon_sends_a_payment_taken_in_auxo_to_xero_and_stops_on_sigterm(h
     assert run_day("2026-11-02").success  # a first sync: the invoice is in Xero
     assert run_day("2026-11-02").success  # a second one reads back what the first wrote (nothing left to do)
     automation("on")
+    # started as a service or with `&` would be: SIGINT ignored (Dagster then ignores SIGTERM too, unless the
+    # command sees to it)
+    log = home.parent / "daemon.log"  # a file, not a pipe nobody reads (a full pipe would block the daemon)
     daemon = subprocess.Popen([sys.executable, "-c", "from assets.cli import main; main()", "daemon"],
-                              cwd=PROJECT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+                              cwd=PROJECT, start_new_session=True, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     started: set[int] = set()
     try:
         with build_auxo_client() as client:
@@ -94,8 +97,8 @@ def test_the_daemon_sends_a_payment_taken_in_auxo_to_xero_and_stops_on_sigterm(h
             paid = [p for p in xero_documents("Payments") if (p.get("Invoice") or {}).get("InvoiceID")
                     == invoice["xero_invoice_id"] and p["Status"] != "DELETED"]
             time.sleep(1)
-        assert daemon.poll() is None, daemon.stdout.read() if daemon.stdout else ""
-        assert [Decimal(str(p["Amount"])) for p in paid] == [Decimal("25.00")], "the payment never reached Xero"
+        assert daemon.poll() is None, log.read_text()[-3000:]
+        assert [Decimal(str(p["Amount"])) for p in paid] == [Decimal("25.00")], log.read_text()[-3000:]
         with dg.DagsterInstance.get() as instance:
             runs = instance.get_runs(dg.RunsFilter(tags={LAUNCHED_BY: AUXO_CHANGES_SENSOR}))
         assert runs and runs[-1].status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.SUCCESS)

@@ -98,3 +98,41 @@ def test_the_auxo_sensor_runs_today_for_a_persons_change_and_never_for_the_syncs
 def test_the_auxo_sensor_looks_every_30_seconds_and_starts_stopped() -> None:
     assert auxo_changes.default_status == dg.DefaultSensorStatus.STOPPED
     assert auxo_changes.job_name == "sync_day" and auxo_changes.minimum_interval_seconds == 30
+
+
+class FakeAuxo:
+    """Answers each list call with the records given for that endpoint, as Auxo would (inclusive since)."""
+
+    def __init__(self, records: dict[str, list[dict]], full: tuple[str, ...] = ()) -> None:
+        self.records, self.full, self.calls = records, full, []
+
+    def get(self, path: str, params: dict) -> dict:
+        self.calls.append((path, params))
+        since = datetime.fromisoformat(params["updated_since"].replace("Z", "+00:00"))
+        data = [r for r in self.records.get(path, []) if datetime.fromisoformat(r["updated_at"]) >= since]
+        return {"data": data, "next_cursor": "more" if path in self.full else None}
+
+
+def test_one_look_is_one_call_per_endpoint_and_counts_only_what_a_person_changed() -> None:
+    from assets.automation import auxo_changes_since, auxo_cursor
+
+    start = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
+    at = lambda minute: datetime(2026, 12, 4, 1, minute, tzinfo=UTC).isoformat()  # noqa: E731
+    client = FakeAuxo({
+        "payments": [{"updated_at": at(0), "sync_status": "pending"},  # at the cursor: read last time
+                     {"updated_at": at(2), "sync_status": "synced"},  # the sync's write-back
+                     {"updated_at": at(3), "sync_status": "pending"}],
+        "invoices": [{"updated_at": at(4), "sync_status": "error"}],
+        "invoice-credits": [{"updated_at": at(1), "sync_status": "pending"}]}, full=("invoices",))
+    since = {endpoint: start for endpoint, _ in AUXO_WATCHED}
+    changes = auxo_changes_since(client, since)
+    assert [path for path, _ in client.calls] == ["payments", "invoices", "invoice-credits"]
+    assert all(params["limit"] == 100 and params["updated_since"] == "2026-12-04T01:00:00.000000Z"
+               for _, params in client.calls)
+    assert changes.pending == {"payments": 1, "invoice-credits": 1}
+    assert changes.newest == datetime(2026, 12, 4, 1, 3, tzinfo=UTC)
+    assert changes.seen["invoices"] == datetime(2026, 12, 4, 1, 4, tzinfo=UTC) and changes.more == ("invoices",)
+    assert read_auxo_cursor(auxo_cursor(changes.seen)) == changes.seen
+    quiet = auxo_changes_since(FakeAuxo({"payments": [{"updated_at": at(2), "sync_status": "synced"}]}), since)
+    assert quiet.newest is None and quiet.pending == {}
+    assert read_auxo_cursor("not json") == {} and read_auxo_cursor('{"payments": "2026-12-04T01:00:00+00:00"}') == {}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import httpx
+import pytest
 
 from assets.automation import (
     AUXO_CHANGES_SENSOR,
@@ -47,6 +48,7 @@ def xero_documents(collection: str) -> list[dict]:
         return admin.get(f"/documents/{collection}").json()[collection]
 
 
+@pytest.mark.slow
 def test_the_auxo_sensor_runs_today_for_a_persons_change_and_never_for_the_syncs_write_backs(home: Path) -> None:
     instance = dg.DagsterInstance.ephemeral()
     nothing, _ = evaluate(instance)

@@ -18,8 +18,8 @@
 
 All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
 only wait for the warehouse), and name each request with a run key, so the same failures or the
-same Xero change never launch two runs. Both start stopped: turn them on in the UI (Automation),
-with the nightly schedule.
+same Xero or Auxo change never launch two runs. They start stopped: ``auxo-xero automation on`` turns
+them on with the nightly schedule (or the UI, under Automation); ``auxo-xero daemon`` runs them.
 """
 
 import hashlib

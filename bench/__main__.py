@@ -21,7 +21,8 @@ bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead)
 contacts and 2,000 invoices through the real Sink into the Xero sandbox: the sink's bookkeeping
 apart from the sandbox's time; bench_sink.py; ``--quick``: 200 of each), ``latency`` (with ``auxo-xero daemon``
 and the automation on, 20 payments and deposits taken in Auxo over 4 minutes: p50/p95 until each is in
-Xero, against 60 s; bench_latency.py; ``--latency-count``, ``--latency-spread-seconds``). Heavy steps run in
+Xero, against 60 s; bench_latency.py; ``--latency-count``, ``--latency-spread-seconds``; not part of ``--quick``
+unless named with ``--only``: 4 entries over 30 s then). Heavy steps run in
 processes of their own, so each one's
 peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
@@ -197,6 +198,8 @@ def main() -> int:
     unknown = chosen - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}: choose from {', '.join(BENCHMARKS)}")
+    if args.quick and not args.only:
+        chosen.discard("latency")  # minutes of a daemon whatever the size: only when asked for (--only latency)
     profiles = ["demo"] if args.quick else (["demo", "large"] if args.profile == "both" else [args.profile])
     work = (args.work or Path(tempfile.mkdtemp(prefix="auxo-xero-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -15,14 +15,20 @@
   and the echoes of the sync's own writes (documents the warehouse already holds at that version).
   With webhooks set up (``XERO_WEBHOOK_KEY``) it replaces ``xero_changes_between_runs``, which
   then skips.
+- ``auxo_changes`` (every 30 seconds): asks Auxo what changed since it last looked — payments and
+  job deposits (one resource, ``payments``), invoices and credits: three calls of one page each —
+  and when a person's change waits there (``sync_status`` ``pending``), runs today's partition,
+  which plans every changed document whatever its date. The sync's own write-backs (``synced``,
+  ``error``) move ``updated_at`` too but never launch a run.
 
-All three launch the ``sync_day`` job, never while another sync run is queued or running (runs would
+All four launch the ``sync_day`` job, never while another sync run is queued or running (runs would
 only wait for the warehouse), and name each request with a run key, so the same failures or the
-same Xero change never launch two runs. All start stopped: turn them on in the UI (Automation),
-with the nightly schedule.
+same Xero or Auxo change never launch two runs. They start stopped: ``auxo-xero automation on`` turns
+them on with the nightly schedule (or the UI, under Automation); ``auxo-xero daemon`` runs them.
 """
 
 import hashlib
+import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,8 +41,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from assets.jobs import sync_day
 from assets.partitions import TIMEZONE
-from assets.resources import ConnectionResource, WarehouseResource, XeroApiResource
+from assets.resources import AuxoApiResource, ConnectionResource, WarehouseResource, XeroApiResource
 from pipelines import warehouse
+from pipelines.auxo.client import format_timestamp
+from pipelines.http import RetryableApiError, RetryPolicy
 from pipelines.sync import ledger
 from pipelines.xero.dates import convert_dates
 
@@ -298,4 +306,134 @@ def xero_webhook_events(context: dg.SensorEvaluationContext, warehouse: Warehous
                          tags={LAUNCHED_BY: WEBHOOK_SENSOR})
 
 
-SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs, xero_webhook_events]
+# ---------------------------------------------------------------- Auxo changes, every 30 seconds
+
+AUXO_CHANGES_SENSOR = "auxo_changes"
+# Auxo endpoints watched, and the staging table holding what the last extraction read from each
+AUXO_WATCHED = (("payments", "auxo_payments"), ("invoices", "auxo_invoices"),
+                ("invoice-credits", "auxo_invoice_credits"))
+AUXO_PAGE = 100  # records read per endpoint and tick: one call each however many changed
+SENSOR_RETRY = RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0)
+
+
+@dataclass(frozen=True)
+class AuxoChanges:
+    """What one look at Auxo found: the records a person changed (``pending``) and where to look next."""
+
+    pending: dict[str, int]  # endpoint -> records waiting to be synced
+    newest: datetime | None  # the newest ``updated_at`` of those
+    seen: dict[str, datetime]  # endpoint -> the newest ``updated_at`` read (the next look starts after it)
+    more: tuple[str, ...]  # endpoints with more changes than one page (read on the next tick)
+
+
+def last_extracted_auxo_changes(con, connection_id: str) -> dict[str, datetime]:
+    """Per watched endpoint, the newest ``updated_at`` the last extraction staged (empty: never extracted).
+    An endpoint whose table is missing or empty gets the newest stamp of the others."""
+    found: dict[str, datetime] = {}
+    for endpoint, table in AUXO_WATCHED:
+        if warehouse.table_exists(con, "staging", table):
+            rows = con.execute(f"select max(updated_at) from staging.{table} where connection_id = ?",
+                               [connection_id]).fetchall()
+            if rows and rows[0][0] is not None:
+                found[endpoint] = rows[0][0]
+    if not found:
+        return {}
+    newest = max(found.values())
+    return {endpoint: found.get(endpoint, newest) for endpoint, _ in AUXO_WATCHED}
+
+
+def _stamp(value: object) -> datetime | None:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if isinstance(value, datetime) else None
+
+
+def auxo_changes_since(client, since: dict[str, datetime], limit: int = AUXO_PAGE) -> AuxoChanges:
+    """One page per watched endpoint of what changed after ``since`` (``updated_since`` is inclusive, so
+    a record at exactly that stamp was read before). A record a person changed is ``pending``; one the
+    sync wrote back (``synced``, ``error``, ``not_required``) is read past without counting."""
+    pending: dict[str, int] = {}
+    seen: dict[str, datetime] = {}
+    more: list[str] = []
+    newest: datetime | None = None
+    for endpoint, _ in AUXO_WATCHED:
+        start = since[endpoint]
+        body = client.get(endpoint, {"updated_since": format_timestamp(start), "limit": limit}) or {}
+        seen[endpoint] = start
+        for record in body.get("data") or []:
+            stamp = _stamp(record.get("updated_at"))
+            if stamp is None or stamp <= start:
+                continue
+            seen[endpoint] = max(seen[endpoint], stamp)
+            if record.get("sync_status") == "pending":
+                pending[endpoint] = pending.get(endpoint, 0) + 1
+                newest = stamp if newest is None or stamp > newest else newest
+        if body.get("next_cursor"):
+            more.append(endpoint)
+    return AuxoChanges(pending=pending, newest=newest, seen=seen, more=tuple(more))
+
+
+def auxo_cursor(seen: dict[str, datetime]) -> str:
+    return json.dumps({endpoint: stamp.isoformat() for endpoint, stamp in sorted(seen.items())})
+
+
+def read_auxo_cursor(cursor: str | None) -> dict[str, datetime]:
+    """The sensor's cursor (endpoint -> last ``updated_at`` read); empty when there is none or it is not one
+    of ours (it is then rebuilt from staging)."""
+    if not cursor:
+        return {}
+    try:
+        stamps = {endpoint: datetime.fromisoformat(value) for endpoint, value in json.loads(cursor).items()}
+    except (ValueError, AttributeError, TypeError):
+        return {}
+    return stamps if set(stamps) == {endpoint for endpoint, _ in AUXO_WATCHED} else {}
+
+
+def auxo_changes_request(changes: AuxoChanges, now: datetime) -> dg.RunRequest:
+    """One run of today's partition, named by the newest pending change (the same change never runs twice)."""
+    assert changes.newest is not None
+    today = today_in_organisation(now).isoformat()
+    return dg.RunRequest(run_key=f"auxo-changes:{changes.newest.isoformat()}", partition_key=today,
+                         tags={LAUNCHED_BY: AUXO_CHANGES_SENSOR})
+
+
+@dg.sensor(name=AUXO_CHANGES_SENSOR, job=sync_day, minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 30 seconds: asks Auxo (3 calls: payments and deposits, invoices, credits) what "
+                       "changed since it last looked; when a person changed any (sync status 'pending'), runs "
+                       "today's partition, which sends every changed document whatever its date. The sync's own "
+                       "write-backs never launch a run. Never while another sync run is queued or running.")
+def auxo_changes(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, auxo: AuxoApiResource,
+                 connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
+    if sync_runs_in_progress(context.instance):
+        return dg.SkipReason("a sync run is queued or running; Auxo's changes are looked at when it is done")
+    since = read_auxo_cursor(context.cursor)
+    if not since:  # first look: from what the last extraction saw (the warehouse is opened only then)
+        path = warehouse.database_path()
+        if not path.exists():
+            return dg.SkipReason("no warehouse yet: sync a day first")
+        try:
+            with _read_only(path) as con:
+                since = last_extracted_auxo_changes(con, connection.id())
+        except RuntimeError as exc:
+            return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+        if not since:
+            return dg.SkipReason("Auxo has not been extracted yet: sync a day first")
+    try:
+        with auxo.client() as client:
+            client.retry = SENSOR_RETRY  # the next tick is 30 s away: no long back-off inside this one
+            changes = auxo_changes_since(client, since)
+    except RetryableApiError as exc:  # 429, 5xx, a timeout: Auxo is asked again at the next tick
+        return dg.SkipReason(f"Auxo did not answer ({exc}); asking again at the next tick")
+    context.update_cursor(auxo_cursor(changes.seen))
+    if changes.newest is None:
+        later = f"; more to read from {', '.join(changes.more)} at the next tick" if changes.more else ""
+        newest = max(changes.seen.values()).isoformat()
+        return dg.SkipReason(f"nothing to sync changed in Auxo (read up to {newest}){later}")
+    request = auxo_changes_request(changes, datetime.now(UTC))
+    context.log.info(f"running today for Auxo's changes {changes.pending} (newest {changes.newest.isoformat()})")
+    return request
+
+
+SENSORS: list[dg.SensorDefinition] = [retry_failed_writes, xero_changes_between_runs, xero_webhook_events,
+                                      auxo_changes]

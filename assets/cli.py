@@ -3,7 +3,9 @@
     auxo-xero demo                      seed the sandboxes if empty, sync the demo days, summarise
     auxo-xero sync [--date D [--to D2]] [--dry-run] [--resend-refused] [--restage]   no date: catch up
     auxo-xero report --month 2026-11    the month-end books check, as an HTML file under the data folder
-    auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
+    auxo-xero ui [--port 3000]          the Dagster UI (and its daemon) on the same data folder
+    auxo-xero daemon                    Dagster's daemon alone (schedule, sensors, run queue), in the foreground
+    auxo-xero automation on|off|status  the nightly schedule and every sensor, in this data folder's instance
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
     auxo-xero sandbox seed [--profile demo] [--seed 42]
     auxo-xero sandbox reset [xero|auxo|all]
@@ -18,7 +20,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -190,16 +191,36 @@ def ui(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
     """Start the Dagster UI (and its daemon, for the schedule) on the project's data folder."""
+    from assets.automation_control import ui_command
+
     prepare_environment()
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "assets.definitions", "-h", host, "-p", str(port)]
     console.print(f"Dagster UI on http://{host}:{port} — data folder {settings.data_home()}; Ctrl-C stops it.")
-    # its own process group, so Ctrl-C and SIGTERM stop the webserver and daemon together
+    raise typer.Exit(_foreground(ui_command(host, port)))
+
+
+def _foreground(command: list[str]) -> int:
+    """Run a Dagster process tree in its own process group until it ends, or until Ctrl-C or SIGTERM here stops
+    all of it cleanly. Started in the background (``cmd &``, a service), this process may have inherited
+    SIGINT as *ignored*, and Dagster then ignores SIGTERM too (it maps SIGTERM to SIGINT's handler): handling
+    both here first means the child starts with the default SIGINT and obeys the SIGTERM sent to its group."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     process = subprocess.Popen(command, cwd=settings.PROJECT_ROOT, start_new_session=True)
     try:
-        raise typer.Exit(process.wait())
+        return process.wait()
     except KeyboardInterrupt:
         os.killpg(process.pid, signal.SIGTERM)
-        raise typer.Exit(process.wait()) from None
+        try:
+            return process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            return process.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @sandbox_app.command("serve")
@@ -384,6 +405,48 @@ def webhooks(
     store = settings.webhook_events_path()
     console.print(f"Receiving Xero webhooks on http://{host}:{port}/ — events stored in {store}; Ctrl-C stops it.")
     xero_webhooks.serve(key, store, host=host, port=port)
+
+
+# ---------------------------------------------------------------- automation: the daemon, on/off
+
+
+@app.command()
+def daemon() -> None:
+    """Run Dagster's daemon in the foreground on the project's data folder — the nightly schedule, the sensors
+    and the run queue — without the UI. Ctrl-C or SIGTERM stops it. Turn the automation on first."""
+    from assets.automation_control import daemon_command
+
+    check_settings()
+    prepare_environment()
+    console.print(f"Dagster daemon on data folder {settings.data_home()} (schedule, sensors, run queue); "
+                  "Ctrl-C stops it. `auxo-xero automation status` shows what is on.")
+    raise typer.Exit(_foreground(daemon_command()))
+
+
+AUTOMATION_ACTIONS = ("on", "off", "status")
+
+
+@app.command()
+def automation(
+    action: Annotated[str, typer.Argument(help="on, off or status")] = "status",
+) -> None:
+    """Turn the nightly schedule and every sensor on or off in this data folder's Dagster instance, or show
+    each one's state and last tick. They act only while `auxo-xero daemon` (or `auxo-xero ui`) runs."""
+    if action not in AUTOMATION_ACTIONS:
+        raise typer.BadParameter(f"{action!r}: choose on, off or status", param_hint="ACTION")
+    import dagster as dg
+
+    from assets.automation_control import automation_status, set_automation
+
+    prepare_environment()
+    with dg.DagsterInstance.get() as instance:
+        states = automation_status(instance) if action == "status" else set_automation(instance, action == "on")
+    for state in states:
+        tick = "never ticked"
+        if state.last_tick:
+            tick = f"last tick {state.last_tick:%Y-%m-%d %H:%M:%S} UTC {state.last_tick_status}"
+            tick += f": {state.last_tick_note}" if state.last_tick_note else ""
+        typer.echo(f"{state.kind:8} {state.name:28} {'on' if state.running else 'off':3}  {tick}")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@
     .venv/bin/python -m bench --quick                 # small sizes: proves the command works (~2 min)
     .venv/bin/python -m bench --rate-calls 600        # a bigger slice for the rate-bound benchmark
     .venv/bin/python -m bench --rate-full             # the whole large day at Xero's limits (~35 min)
+    .venv/bin/python -m bench --only latency --profile demo   # Auxo -> Xero with the daemon running (~8 min)
 
 Benchmarks: ``generator`` (bench_generator.py), ``matching`` (bench_contact_matching.py),
 ``loader`` (the direct history loader against the real extraction), ``compute`` (each plan asset's
@@ -18,7 +19,10 @@ the duplicated / missing documents in both systems; bench_faults.py; ``--quick``
 (50-document writes to the in-process Xero sandbox per write endpoint, ms a call against 50 ms;
 bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead), ``sink`` (2,000
 contacts and 2,000 invoices through the real Sink into the Xero sandbox: the sink's bookkeeping
-apart from the sandbox's time; bench_sink.py; ``--quick``: 200 of each). Heavy steps run in
+apart from the sandbox's time; bench_sink.py; ``--quick``: 200 of each), ``latency`` (with ``auxo-xero daemon``
+and the automation on, 20 payments and deposits taken in Auxo over 4 minutes: p50/p95 until each is in
+Xero, against 60 s; bench_latency.py; ``--latency-count``, ``--latency-spread-seconds``; not part of ``--quick``
+unless named with ``--only``: 4 entries over 30 s then). Heavy steps run in
 processes of their own, so each one's
 peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
@@ -41,7 +45,7 @@ from bench import report as reporting
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults", "sandbox",
-              "sink")
+              "sink", "latency")
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
@@ -112,6 +116,13 @@ def bench_sandbox(work: Path, profile: str, state: Path | None, quick: bool) -> 
     return _result(out, err, f"the sandbox benchmark on {profile}")
 
 
+def bench_latency(work: Path, profile: str, count: int, spread_seconds: float) -> dict[str, Any]:
+    """Auxo -> Xero with the daemon running, in a process (and a data folder) of its own."""
+    _code, out, err = _python("-m", "bench.bench_latency", "--profile", profile, "--home", str(work / f"latency-{profile}"),
+                              "--count", str(count), "--spread-seconds", str(spread_seconds))
+    return _result(out, err, f"the latency benchmark on {profile}")
+
+
 class Workshop:
     """A profile's benchmark workshop: set up once, then the sync benchmarks on it."""
 
@@ -174,6 +185,9 @@ def main() -> int:
     parser.add_argument("--fault-seed", type=int, default=17, help="the faults benchmark's draws")
     parser.add_argument("--sandbox-state", type=Path,
                         help="the sandbox benchmark times this Xero state folder (written to: pass a copy) instead of seeding one")
+    parser.add_argument("--latency-count", type=int, default=20, help="payments and deposits the latency bench takes")
+    parser.add_argument("--latency-spread-seconds", type=float, default=240.0,
+                        help="from the latency bench's first entry to its last")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="where workshops are built (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the workshops")
@@ -184,6 +198,8 @@ def main() -> int:
     unknown = chosen - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}: choose from {', '.join(BENCHMARKS)}")
+    if args.quick and not args.only:
+        chosen.discard("latency")  # minutes of a daemon whatever the size: only when asked for (--only latency)
     profiles = ["demo"] if args.quick else (["demo", "large"] if args.profile == "both" else [args.profile])
     work = (args.work or Path(tempfile.mkdtemp(prefix="auxo-xero-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -246,6 +262,12 @@ def main() -> int:
             for profile in (["tiny"] if args.quick else profiles)[:1 if args.sandbox_state else None]:
                 out[f"sandbox/{profile}"] = step(f"sandbox/{profile}", bench_sandbox, work, profile,
                                                  args.sandbox_state, args.quick)
+        if "latency" in chosen:
+            for profile in profiles:
+                count, spread = (4, 30.0) if args.quick else (args.latency_count, args.latency_spread_seconds)
+                out[f"latency/{profile}"] = step(f"latency/{profile}", bench_latency, work, profile, count, spread)
+                if not args.keep:
+                    shutil.rmtree(work / f"latency-{profile}", ignore_errors=True)
     finally:
         results["seconds"] = round(time.perf_counter() - started, 1)
         results["finished"] = (date.today() + timedelta(days=0)).isoformat()

@@ -363,5 +363,10 @@ def markdown(results: dict[str, Any]) -> str:
     sink = bench.get("sink")
     if isinstance(sink, dict) and "error" not in sink:
         lines += _sink_section(sink)
+    for key, value in bench.items():
+        if key.startswith("latency/") and isinstance(value, dict) and "error" not in value:
+            from bench.bench_latency import latency_section
+
+            lines += latency_section(key.removeprefix("latency/"), value)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

@@ -17,9 +17,11 @@
   created → its first step started: the run queue and the run's process), and the run until the document
   was in Xero; with every launched run's time and its steps' times.
 
-The other direction (a Xero change reaching Auxo through Xero's webhooks) is :func:`webhook_leg`'s: it
-reports nothing until the webhook receiver and its sensor exist; they plug in there, on the same workshop
-and daemon. Prints one ``BENCH-RESULT {json}`` line (``bench/__main__.py`` collects it).
+The other direction is :func:`webhook_leg`'s, on the same workshop and daemon: the Xero sandbox subscribed
+to ``pipelines.xero.webhooks.Receiver`` on loopback (delivering every second, as ``sandbox serve xero``
+does), half as many contacts' emails corrected in Xero over the same spread, each polled for in Auxo. With
+webhooks configured the 15-minute Xero probe stands down, as in a deployment. Prints one
+``BENCH-RESULT {json}`` line (``bench/__main__.py`` collects it).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ AUXO_CHANGES_SENSOR = "auxo_changes"  # assets.automation.AUXO_CHANGES_SENSOR (n
 class Entry:
     """One payment or deposit taken in Auxo, and when it was seen in Xero."""
 
-    kind: str  # payment | deposit
+    kind: str  # payment | deposit | contact (an email corrected in Xero: the webhook leg)
     auxo_id: str
     entered: float  # epoch seconds, just before the Auxo call
     seen: float | None = None  # the first poll that found it in Xero
@@ -228,15 +230,15 @@ def auxo_to_xero(context: LatencyContext, daemon: Daemon) -> tuple[list[Entry], 
     return entries, {"began": began, "polls": polls, "gap_seconds": round(gap, 2)}
 
 
-def runs_since(since: float) -> list[dict[str, Any]]:
-    """The runs the Auxo sensor launched since ``since``: created, started, ended, status, steps."""
+def runs_since(since: float, sensor: str = AUXO_CHANGES_SENSOR) -> list[dict[str, Any]]:
+    """The runs ``sensor`` launched since ``since``: created, started, ended, status, steps."""
     import dagster as dg
 
     from bench.bench_sync import _steps
 
     out = []
     with dg.DagsterInstance.get() as instance:
-        records = instance.get_run_records(dg.RunsFilter(tags={"auxo-xero/launched-by": AUXO_CHANGES_SENSOR}))
+        records = instance.get_run_records(dg.RunsFilter(tags={"auxo-xero/launched-by": sensor}))
         for record in sorted(records, key=lambda r: r.create_timestamp.timestamp()):
             created = record.create_timestamp.timestamp()
             if created < since:
@@ -303,12 +305,129 @@ def summarise(entries: list[Entry], runs: list[dict[str, Any]], poll_seconds: fl
     }
 
 
-def webhook_leg(context: LatencyContext) -> dict[str, Any] | None:
-    """The Xero → Auxo leg through Xero's webhooks (issue 15): a change made in Xero, the webhook the Xero
-    sandbox sends to ``auxo-xero webhooks``, its sensor's run, the change in Auxo — p50/p95 as for
-    :func:`auxo_to_xero`. Returns None until the receiver exists; it runs on the same workshop, with the
-    daemon already running, after the Auxo → Xero leg."""
-    return None
+WEBHOOK_SENSOR = "xero_webhook_events"  # assets.automation.WEBHOOK_SENSOR
+
+
+class Webhooks:
+    """Xero's webhooks for the benchmark: the receiver (``pipelines.xero.webhooks.Receiver``) on loopback,
+    the Xero sandbox subscribed to it with a fresh key (put in the environment before the daemon starts, so
+    its sensor reads the key too), and a thread delivering what is due every second, as the served
+    sandbox does."""
+
+    def __init__(self) -> None:
+        import secrets
+        import threading
+
+        from pipelines import settings
+        from pipelines.xero.webhooks import KEY_SETTING, Receiver
+
+        self.key = secrets.token_urlsafe(32)
+        os.environ[KEY_SETTING] = self.key
+        self.state = settings.sandbox_state_dir("xero")
+        self.receiver = Receiver(self.key, settings.webhook_events_path()).start()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._deliver, name="xero-sandbox-webhooks", daemon=True)
+
+    def subscribe(self) -> dict[str, Any]:
+        import sandbox.xero
+
+        subscription = sandbox.xero.subscribe_webhooks(self.state, self.receiver.url, self.key)
+        if subscription.get("status") != "OK":
+            raise RuntimeError(f"the Xero sandbox's intent to receive failed: {subscription}")
+        self._thread.start()
+        return subscription
+
+    def _deliver(self) -> None:
+        import sandbox.xero
+
+        while not self._stop.wait(1.0):
+            sandbox.xero.deliver_webhooks(self.state)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.receiver.stop()
+
+
+def _xero_admin():
+    import httpx
+
+    from pipelines import settings
+    from sandbox.embedded import transport
+
+    return httpx.Client(transport=transport("xero", settings.sandbox_state_dir("xero")),
+                        base_url="http://xero.sandbox/admin")
+
+
+def linked_customers(count: int) -> list[tuple[str, str]]:
+    """``count`` (Auxo customer id, Xero ContactID) pairs of customers linked to a Xero contact."""
+    with _auxo() as client:
+        linked = [(c["id"], c["xero_contact_id"]) for c in _all(client, "customers") if c["xero_contact_id"]]
+    if len(linked) < count:
+        raise RuntimeError(f"the workshop has {len(linked)} customers linked to Xero: the webhook leg needs {count}")
+    return linked[:count]
+
+
+def auxo_emails(ids: set[str]) -> dict[str, str | None]:
+    with _auxo() as client:
+        return {c["id"]: c.get("email") for c in _all(client, "customers") if c["id"] in ids}
+
+
+def webhook_leg(context: LatencyContext, daemon: Daemon) -> dict[str, Any]:
+    """The Xero → Auxo leg through Xero's webhooks: ``count`` contacts' emails corrected in Xero, spread like
+    the Auxo entries; each one's latency runs from the edit in Xero to the first poll that finds the new
+    email in Auxo (the sandbox's delivery, the receiver, the ``xero_webhook_events`` sensor's run and its
+    write to Auxo)."""
+    count = max(context.count // 2, 1)
+    targets = linked_customers(count)
+    gap = context.spread_seconds / max(count - 1, 1)
+    began = time.time()
+    edits: list[Entry] = []
+    wanted: dict[str, str] = {}
+    deadline = None
+    with _xero_admin() as admin:
+        while True:
+            now = time.time()
+            if len(edits) < count and now >= began + gap * len(edits):
+                customer, contact = targets[len(edits)]
+                email = f"latency{len(edits)}.{int(now)}@example.com"
+                edited = time.time()
+                answer = admin.post("/actions/edit-contact", json={"ContactID": contact, "EmailAddress": email})
+                if answer.status_code >= 300:
+                    raise RuntimeError(f"editing a contact in the Xero sandbox failed: {answer.text}")
+                edits.append(Entry("contact", customer, edited))
+                wanted[customer] = email
+                if len(edits) == count:
+                    deadline = time.time() + context.timeout_seconds
+            waiting = [e for e in edits if e.seen is None]
+            if waiting:
+                emails = auxo_emails({e.auxo_id for e in waiting})
+                stamp = time.time()
+                for entry in waiting:
+                    if emails.get(entry.auxo_id) == wanted[entry.auxo_id]:
+                        entry.seen = stamp
+            if len(edits) == count and all(e.seen is not None for e in edits):
+                break
+            if deadline is not None and time.time() > deadline:
+                break
+            if not daemon.running():
+                raise RuntimeError(f"the daemon stopped (exit status {daemon.process.returncode})")
+            time.sleep(context.poll_seconds)
+    latencies = [e.latency for e in edits if e.latency is not None]
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    time.sleep(2)
+    wait_until_quiet(quiet_seconds=5, limit_seconds=300)
+    runs = runs_since(began, sensor=WEBHOOK_SENSOR)
+    durations = [r["ended"] - r["started"] for r in runs if r["ended"] and r["started"]]
+    return {"edits": len(edits), "in_auxo": len(latencies),
+            "p50_seconds": round(p50, 1) if p50 is not None else None,
+            "p95_seconds": round(p95, 1) if p95 is not None else None,
+            "max_seconds": round(max(latencies), 1) if latencies else None,
+            "goal_seconds": GOAL_SECONDS,
+            "met": p95 is not None and p95 <= GOAL_SECONDS and len(latencies) == len(edits),
+            "runs": len(runs), "run_seconds": [round(d, 1) for d in durations],
+            "latencies": [round(x, 1) for x in latencies]}
 
 
 def latency_section(profile: str, result: dict[str, Any]) -> list[str]:
@@ -327,8 +446,15 @@ def latency_section(profile: str, result: dict[str, Any]) -> list[str]:
     lines.append(f"- {leg['runs']} runs launched by the Auxo sensor: {leg['run_seconds']} s (p50 "
                  f"{leg['run_seconds_p50']} s); slowest steps (mean s): {leg['slowest_steps_mean_seconds']}")
     webhook = result.get("xero_to_auxo") or {}
-    lines += [f"- Xero → Auxo (webhooks): {webhook.get('note') or webhook}", ""]
-    return lines
+    if webhook.get("edits"):
+        verdict = "✓" if webhook["met"] else "✗"
+        lines.append(f"- Xero → Auxo (webhooks): {webhook['in_auxo']}/{webhook['edits']} contact edits in Auxo; p50 "
+                     f"{webhook['p50_seconds']} s, p95 {webhook['p95_seconds']} s, max {webhook['max_seconds']} s "
+                     f"against {GOAL_SECONDS:.0f} s p95 {verdict}; {webhook['runs']} runs launched by the webhook "
+                     f"sensor: {webhook['run_seconds']} s")
+    else:
+        lines.append(f"- Xero → Auxo (webhooks): {webhook.get('note') or webhook}")
+    return [*lines, ""]
 
 
 class Daemon:
@@ -366,6 +492,8 @@ def run_benchmark(home: Path, profile: str, *, count: int, spread_seconds: float
     if setup:
         result["setup"] = prepare(home, profile)
     prepare_environment()
+    webhooks = Webhooks()  # before the daemon: it inherits the webhook key
+    result["webhook_subscription"] = webhooks.subscribe()["status"]
     _cli("automation", "on")
     daemon = Daemon(home / "daemon.log")
     try:
@@ -384,9 +512,10 @@ def run_benchmark(home: Path, profile: str, *, count: int, spread_seconds: float
         result["auxo_to_xero"]["runs_detail"] = [
             {k: (round(v, 1) if isinstance(v, float) and k not in ("created", "started", "ended", "first_step") else v)
              for k, v in run.items() if k != "steps"} for run in runs]
-        result["xero_to_auxo"] = webhook_leg(context) or {"note": "not measured: the webhook receiver is not built"}
+        result["xero_to_auxo"] = webhook_leg(context, daemon)
     finally:
         result["daemon_stop_seconds"] = daemon.stop()
+        webhooks.stop()
         _cli("automation", "off", check=False)
     return result
 

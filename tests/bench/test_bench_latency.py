@@ -39,3 +39,11 @@ def test_an_entry_never_seen_in_xero_fails_the_goal_whatever_the_others() -> Non
     entries = [Entry("payment", "pay_1", entered=0.0, seen=5.0), Entry("deposit", "pay_2", entered=1.0)]
     summary = summarise(entries, [], poll_seconds=1.0)
     assert summary["in_xero"] == 1 and not summary["met"] and summary["missing"][0]["auxo_id"] == "pay_2"
+
+
+def test_the_report_gives_the_webhook_leg_against_the_goal() -> None:
+    webhook = {"edits": 10, "in_auxo": 9, "p50_seconds": 40.0, "p95_seconds": 55.0, "max_seconds": 58.0,
+               "goal_seconds": 60.0, "met": False, "runs": 3, "run_seconds": [30.0, 31.0, 29.5]}
+    (line,) = [line for line in latency_section("demo", {"auxo_to_xero": summarise([], [], 1.0),
+                                                          "xero_to_auxo": webhook}) if "webhooks" in line]
+    assert "9/10 contact edits in Auxo" in line and "p95 55.0 s" in line and line.count("✗") == 1

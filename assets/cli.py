@@ -5,7 +5,7 @@
     auxo-xero report --month 2026-11    the month-end books check, as an HTML file under the data folder
     auxo-xero ui [--port 3000]          the Dagster UI on the same data folder
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
-    auxo-xero sandbox seed [--profile demo] [--seed 42]
+    auxo-xero sandbox seed [--profile demo] [--seed 42] [--history-days N]
     auxo-xero sandbox reset [xero|auxo|all]
     auxo-xero connect xero [--tenant T] [--port P] [--no-browser] [--custom-connection]
     auxo-xero connect auxo
@@ -246,17 +246,25 @@ def _free_port() -> int:
 
 @sandbox_app.command("seed")
 def sandbox_seed(
-    profile: Annotated[str, typer.Option(help="tiny, demo or large.")] = "demo",
+    profile: Annotated[str, typer.Option(help="tiny, demo, medium or large.")] = "demo",
     seed: Annotated[int, typer.Option(help="Generator seed (same seed, same data).")] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last day of generated activity (default: yesterday).")] = None,
+    history_days: Annotated[int | None, typer.Option(
+        "--history-days", help="Days already synced before the unsynced ones: their documents in both systems, "
+                               "the Xero ids in Auxo (default: the profile's own, e.g. 30 for medium).")] = None,
     force: Annotated[bool, typer.Option(help="Reset both sandboxes first.")] = False,
 ) -> None:
     """Fill both sandboxes with a generated workshop and write the expected outcome of a sync."""
     from assets.runner import seed_sandboxes
+    from sandbox.generator.profiles import MAX_SYNCED_DAYS, MIN_SYNCED_DAYS
 
     _check_profile(profile)
     end = _parse_date(end_date, "--end-date") if end_date else None
-    summary = seed_sandboxes(profile, seed, end, force=force, console=console)
+    if history_days is not None and not MIN_SYNCED_DAYS <= history_days <= MAX_SYNCED_DAYS:
+        raise typer.BadParameter(f"{history_days}: give {MIN_SYNCED_DAYS} to {MAX_SYNCED_DAYS} days (the generator "
+                                 f"plants a period-locked invoice that needs {MIN_SYNCED_DAYS} synced days)",
+                                 param_hint="--history-days")
+    summary = seed_sandboxes(profile, seed, end, force=force, console=console, history_days=history_days)
     console.print(summary)
 
 

@@ -363,5 +363,11 @@ def markdown(results: dict[str, Any]) -> str:
     sink = bench.get("sink")
     if isinstance(sink, dict) and "error" not in sink:
         lines += _sink_section(sink)
+    history = bench.get("history")
+    if isinstance(history, dict) and "error" not in history:
+        from bench.bench_history import markdown as history_markdown
+
+        shown = history.get("shown", ["history", "takeover"])
+        lines += history_markdown(history, history="history" in shown, takeover="takeover" in shown)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

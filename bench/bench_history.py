@@ -54,8 +54,9 @@ def run_summary(run: dict[str, Any]) -> dict[str, Any]:
     recon = run.get("recon") or {}
     reads = {"xero": sum(1 for c in run["xero_calls"] if c["method"] == "GET"),
              "auxo": sum(1 for c in run["auxo_calls"] if c["method"] == "GET")}
-    writes = {"xero": sum(1 for c in run["xero_calls"] if c["method"] in ("PUT", "POST", "DELETE")),
-              "auxo": sum(1 for c in run["auxo_calls"] if c["method"] in ("PUT", "POST", "DELETE"))}
+    writes = {system: sum(1 for c in run[f"{system}_calls"] if c["method"] in ("PUT", "POST", "DELETE")
+                          and "connect/token" not in c["endpoint"])  # a token refresh is not a write
+              for system in ("xero", "auxo")}
     slowest = sorted(((k, v["seconds"]) for k, v in run["steps"].items() if "seconds" in v), key=lambda kv: -kv[1])
     return {"success": run["success"], "failures": run["failures"][:5], "wall_seconds": run["wall_seconds"],
             "sync_seconds": run["sync_seconds"], "recon_seconds": recon.get("seconds"),

@@ -7,7 +7,7 @@
     auxo-xero daemon                    Dagster's daemon alone (schedule, sensors, run queue), in the foreground
     auxo-xero automation on|off|status  the nightly schedule and every sensor, in this data folder's instance
     auxo-xero sandbox serve xero|auxo [--port P] [--state DIR] [--rate-limits] [--tier starter]
-    auxo-xero sandbox seed [--profile demo] [--seed 42]
+    auxo-xero sandbox seed [--profile demo] [--seed 42] [--history-days N]
     auxo-xero sandbox reset [xero|auxo|all]
     auxo-xero connect xero [--tenant T] [--port P] [--no-browser] [--custom-connection]
     auxo-xero connect auxo
@@ -267,17 +267,25 @@ def _free_port() -> int:
 
 @sandbox_app.command("seed")
 def sandbox_seed(
-    profile: Annotated[str, typer.Option(help="tiny, demo or large.")] = "demo",
+    profile: Annotated[str, typer.Option(help="tiny, demo, medium or large.")] = "demo",
     seed: Annotated[int, typer.Option(help="Generator seed (same seed, same data).")] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last day of generated activity (default: yesterday).")] = None,
+    history_days: Annotated[int | None, typer.Option(
+        "--history-days", help="Days already synced before the unsynced ones: their documents in both systems, "
+                               "the Xero ids in Auxo (default: the profile's own, e.g. 30 for medium).")] = None,
     force: Annotated[bool, typer.Option(help="Reset both sandboxes first.")] = False,
 ) -> None:
     """Fill both sandboxes with a generated workshop and write the expected outcome of a sync."""
     from assets.runner import seed_sandboxes
+    from sandbox.generator.profiles import MAX_SYNCED_DAYS, MIN_SYNCED_DAYS
 
     _check_profile(profile)
     end = _parse_date(end_date, "--end-date") if end_date else None
-    summary = seed_sandboxes(profile, seed, end, force=force, console=console)
+    if history_days is not None and not MIN_SYNCED_DAYS <= history_days <= MAX_SYNCED_DAYS:
+        raise typer.BadParameter(f"{history_days}: give {MIN_SYNCED_DAYS} to {MAX_SYNCED_DAYS} days (the generator "
+                                 f"plants a period-locked invoice that needs {MIN_SYNCED_DAYS} synced days)",
+                                 param_hint="--history-days")
+    summary = seed_sandboxes(profile, seed, end, force=force, console=console, history_days=history_days)
     console.print(summary)
 
 

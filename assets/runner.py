@@ -123,8 +123,9 @@ def print_reconciliation(first: date, last: date, console: Console) -> None:
 
 
 def seed_sandboxes(profile: str, seed: int, end_date: date | None, *, force: bool,
-                   console: Console) -> dict[str, Any]:
-    """Generate a workshop and load it into both sandboxes (unless they already hold data)."""
+                   console: Console, history_days: int | None = None) -> dict[str, Any]:
+    """Generate a workshop and load it into both sandboxes (unless they already hold data);
+    ``history_days`` already synced (default: the profile's own)."""
     from sandbox import generator
 
     xero_state = settings.sandbox_state_dir("xero")
@@ -137,10 +138,12 @@ def seed_sandboxes(profile: str, seed: int, end_date: date | None, *, force: boo
         for folder in (xero_state, auxo_state):
             shutil.rmtree(folder, ignore_errors=True)
         forget_apps()
+    history = "" if history_days is None else f", {history_days} days already synced"
     console.print(f"Generating the '{profile}' workshop (seed {seed}, activity up to "
-                  f"{end_date or 'yesterday'})…")
+                  f"{end_date or 'yesterday'}{history})…")
     with console.status("Generating the workshop and loading both sandboxes…"):
-        return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected")
+        return generator.seed(profile, seed, end_date, xero_state, auxo_state, settings.data_home() / "expected",
+                              synced_days=history_days)
 
 
 def _demo_summary_path() -> Path:

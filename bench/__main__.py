@@ -21,10 +21,12 @@ bench_sandbox.py; ``--sandbox-state``: time a copy of an existing state instead)
 contacts and 2,000 invoices through the real Sink into the Xero sandbox: the sink's bookkeeping
 apart from the sandbox's time; bench_sink.py; ``--quick``: 200 of each), ``latency`` (with ``auxo-xero daemon``
 and the automation on, 20 payments and deposits taken in Auxo over 4 minutes: p50/p95 until each is in
-Xero, against 60 s; bench_latency.py; ``--latency-count``, ``--latency-spread-seconds``; not part of ``--quick``
-unless named with ``--only``: 4 entries over 30 s then). Heavy steps run in
-processes of their own, so each one's
-peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
+Xero, then 10 contact edits in Xero until each is in Auxo through the webhooks, against 60 s; bench_latency.py; ``--latency-count``, ``--latency-spread-seconds``; not part of ``--quick``
+unless named with ``--only``: 4 entries over 30 s then), ``history`` (the ``medium``
+no-change run with 30 vs 180 days already synced, ``--history-days``: wall time, peak memory, the
+ratio; bench_history.py; ``--quick``: tiny, 4 vs 8 days), ``takeover`` (the first run of ``medium``
+with 180 days synced: wall time, peak memory). Heavy steps run in processes of their own, so each
+one's peak memory is its own. Writes ``bench/results/report.md`` and ``bench/results/results.json``
 (``--out``); the workshops are built under ``--work`` (default: a temporary folder, removed at
 the end unless ``--keep``). See bench/README.md for the method and the latest figures.
 """
@@ -45,7 +47,7 @@ from bench import report as reporting
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("generator", "matching", "loader", "compute", "api", "e2e", "incremental", "rate", "faults", "sandbox",
-              "sink", "latency")
+              "sink", "latency", "history", "takeover")
 SYNC_BENCHMARKS = {"compute", "api", "e2e", "incremental", "rate"}
 
 
@@ -108,6 +110,13 @@ def bench_faults(work: Path, profile: str, fault_seed: int) -> dict[str, Any]:
 
     return run_benchmark(work / f"faults-{profile}", profile, fault_seed=fault_seed, timeout=LIMITS["timeout"],
                          cap_gb=LIMITS["cap_gb"])
+
+
+def bench_history(work: Path, days: list[int], quick: bool, keep: bool) -> dict[str, Any]:
+    from bench.bench_history import run_benchmark
+
+    return run_benchmark(work / "history", days, profile="tiny" if quick else "medium", cap_gb=LIMITS["cap_gb"],
+                         timeout=LIMITS["timeout"], keep=keep)
 
 
 def bench_sandbox(work: Path, profile: str, state: Path | None, quick: bool) -> dict[str, Any]:
@@ -182,6 +191,8 @@ def main() -> int:
                         help="report a sync run as far as it got after this (its reconciliation may take longer)")
     parser.add_argument("--incremental-deadline-min", type=float, default=10.0,
                         help="the same for the second run (nothing to write; the reconciliation alone may be slow)")
+    parser.add_argument("--history-days", default="30,180",
+                        help="history and takeover: the medium workshop with these days already synced")
     parser.add_argument("--fault-seed", type=int, default=17, help="the faults benchmark's draws")
     parser.add_argument("--sandbox-state", type=Path,
                         help="the sandbox benchmark times this Xero state folder (written to: pass a copy) instead of seeding one")
@@ -258,6 +269,12 @@ def main() -> int:
             out[f"faults/{profile}"] = step(f"faults/{profile}", bench_faults, work, profile, args.fault_seed)
             if not args.keep:
                 shutil.rmtree(work / f"faults-{profile}", ignore_errors=True)
+        if chosen & {"history", "takeover"}:  # one set of runs serves both (bench_history.py)
+            days = [4, 8] if args.quick else [int(d) for d in args.history_days.split(",")]
+            if "history" not in chosen:
+                days = [max(days)]  # the takeover needs the longest history only
+            out["history"] = step("history", bench_history, work, days, args.quick, args.keep)
+            out["history"]["shown"] = sorted(chosen & {"history", "takeover"})
         if "sandbox" in chosen:
             for profile in (["tiny"] if args.quick else profiles)[:1 if args.sandbox_state else None]:
                 out[f"sandbox/{profile}"] = step(f"sandbox/{profile}", bench_sandbox, work, profile,

@@ -368,5 +368,11 @@ def markdown(results: dict[str, Any]) -> str:
             from bench.bench_latency import latency_section
 
             lines += latency_section(key.removeprefix("latency/"), value)
+    history = bench.get("history")
+    if isinstance(history, dict) and "error" not in history:
+        from bench.bench_history import markdown as history_markdown
+
+        shown = history.get("shown", ["history", "takeover"])
+        lines += history_markdown(history, history="history" in shown, takeover="takeover" in shown)
     _ = PLAN_ASSETS
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@
 - **generate** the profile's workshop (``sandbox.generator``, seed 42, fixed end date);
 - **seed** both embedded sandboxes under ``<home>/sandbox/`` from it; a pristine copy of the Xero
   sandbox's state is kept for the rate-bound benchmark;
+  (``--history-days N``: N days of it already synced, e.g. ``medium`` for the history benchmarks);
 - **prime** (``large`` only) the warehouse as a nightly run would have left it the evening before
   the unsynced day: Auxo's history up to that day loaded straight into ``raw_auxo.*`` in dlt's
   layout (``bench.raw_load``: the API + dlt would take over an hour for a year), dlt's Auxo cursors
@@ -87,11 +88,11 @@ def build_compute_warehouse(home: Path) -> dict[str, int]:
         ).fetchall()}
 
 
-def setup(profile_name: str, home: Path, *, prime: bool) -> dict[str, Any]:
+def setup(profile_name: str, home: Path, *, prime: bool, history_days: int | None = None) -> dict[str, Any]:
     os.environ["AUXO_XERO_HOME"] = str(home)
     from pipelines import settings, warehouse
     from sandbox.embedded import forget_apps
-    from sandbox.generator import generate, get_profile, seed_auxo, seed_xero
+    from sandbox.generator import generate, get_profile, seed_auxo, seed_xero, with_synced_days
 
     if home.exists():
         shutil.rmtree(home)
@@ -99,7 +100,10 @@ def setup(profile_name: str, home: Path, *, prime: bool) -> dict[str, Any]:
     forget_apps()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    workshop = generate(get_profile(profile_name), SEED, END_DATE)
+    profile = get_profile(profile_name)
+    if history_days is not None:
+        profile = with_synced_days(profile, history_days)
+    workshop = generate(profile, SEED, END_DATE)
     seconds["generate"] = time.perf_counter() - started
     meta = dict(workshop.meta)
 
@@ -113,6 +117,7 @@ def setup(profile_name: str, home: Path, *, prime: bool) -> dict[str, Any]:
     shutil.copytree(settings.sandbox_state_dir("xero"), home / "xero-pristine")
 
     result: dict[str, Any] = {"profile": profile_name, "seed": SEED, "meta": meta, "primed": prime,
+                              "synced_days": profile.synced_days,
                               "rows": {name: frame.height for name, frame in workshop.frames().items()}}
     if prime:
         from bench.raw_load import load_auxo_raw, prime_auxo_cursor, stage_all
@@ -156,13 +161,14 @@ def main() -> int:
     parser.add_argument("--profile", default="large")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--no-prime", action="store_true")
+    parser.add_argument("--history-days", type=int, help="days already synced (default: the profile's own)")
     parser.add_argument("--extract-xero", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.extract_xero:
         os.environ["AUXO_XERO_HOME"] = str(args.home.resolve())
         print("BENCH-RESULT " + json.dumps(extract_xero()))
         return 0
-    result = setup(args.profile, args.home.resolve(), prime=not args.no_prime)
+    result = setup(args.profile, args.home.resolve(), prime=not args.no_prime, history_days=args.history_days)
     print("BENCH-RESULT " + json.dumps(result, default=str))
     return 0
 

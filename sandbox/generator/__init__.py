@@ -5,7 +5,8 @@ benchmarks, seeding both sandboxes consistently and writing the expected outcome
   arguments (``write_workshop`` dumps them as parquet);
 - ``seed_sandboxes(workshop, xero_state_dir, auxo_state_dir)`` — replace both sandboxes' books;
 - ``write_expected(workshop, folder)`` — the expected outcome (docs/generator.md);
-- ``seed(profile, seed, end_date, xero_state, auxo_state, expected_dir)`` — all three, for the CLI.
+- ``seed(profile, seed, end_date, xero_state, auxo_state, expected_dir, synced_days=None)`` — all
+  three, for the CLI (``with_synced_days(profile, n)``: a profile with ``n`` days already synced).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 
 from sandbox.generator.expected import write_expected
-from sandbox.generator.profiles import PROFILES, Profile, get_profile
+from sandbox.generator.profiles import PROFILES, Profile, get_profile, with_synced_days
 from sandbox.generator.seed import seed, seed_auxo, seed_sandboxes, seed_xero
 from sandbox.generator.workshop import Workshop, generate
 
@@ -44,6 +45,7 @@ __all__ = [
     "seed_auxo",
     "seed_sandboxes",
     "seed_xero",
+    "with_synced_days",
     "write_expected",
     "write_workshop",
 ]

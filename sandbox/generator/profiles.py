@@ -1,9 +1,11 @@
 """How big a workshop the generator makes.
 
 ``tiny`` is for unit tests (a handful of each kind, every planted case present at least once),
-``demo`` a small workshop over a few weeks, ``large`` the benchmark: 100k customers, 80k existing
-Xero contacts, 5k invoices with 20k part lines, 1k purchase orders and 4k payments a day, a year
-of history.
+``demo`` a small workshop over a few weeks, ``medium`` the history benchmark: 10k customers, 8k
+existing Xero contacts, 500 invoices with 2k part lines, 50 purchase orders and ~400 payments a
+day, a month already synced by default (``auxo-xero sandbox seed --history-days N`` sets it),
+``large`` the benchmark: 100k customers, 80k existing Xero contacts, 5k invoices with 20k part
+lines, 1k purchase orders and 4k payments a day, a year of history.
 
 Every profile has the same three periods, oldest first:
 
@@ -16,7 +18,13 @@ Every profile has the same three periods, oldest first:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+# Days already synced a workshop can be given (``with_synced_days``). The fewest: the period lock
+# date is 3 days before the window and the planted "locked period" invoice is dated the day before
+# it, in scope, so 4 synced days; the synced plants sit after the lock date. The most: two years.
+MIN_SYNCED_DAYS = 4
+MAX_SYNCED_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,11 @@ PROFILES: dict[str, Profile] = {
         window_days=7, invoices_per_day=15, part_lines_per_invoice=2.5, stock_orders_per_day=2,
         job_order_share=0.12, stocktake_every_days=14, adjustments_per_day=1,
     ),
+    "medium": Profile(
+        name="medium", customers=10_000, suppliers=200, parts=2_000, xero_contacts=8_000, pre_sync_days=0,
+        synced_days=30, window_days=2, invoices_per_day=500, part_lines_per_invoice=4.0,
+        stock_orders_per_day=25, job_order_share=0.05, stocktake_every_days=28, adjustments_per_day=4,
+    ),
     "large": Profile(
         name="large", customers=100_000, suppliers=2_000, parts=20_000, xero_contacts=80_000, pre_sync_days=361,
         synced_days=4, window_days=1, invoices_per_day=5_000, part_lines_per_invoice=4.0,
@@ -77,3 +90,12 @@ def get_profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r}: expected one of {', '.join(PROFILES)}") from None
+
+
+def with_synced_days(profile: Profile, days: int) -> Profile:
+    """``profile`` with ``days`` already synced (the documents in both systems, the Xero ids in
+    Auxo) instead of its own number; the other periods as they are."""
+    if not MIN_SYNCED_DAYS <= days <= MAX_SYNCED_DAYS:
+        raise ValueError(f"{days} synced days: give {MIN_SYNCED_DAYS} to {MAX_SYNCED_DAYS} (the planted period-lock "
+                         f"case needs {MIN_SYNCED_DAYS} synced days before the window)")
+    return replace(profile, synced_days=days)

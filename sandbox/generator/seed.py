@@ -14,6 +14,7 @@ import polars as pl
 from sandbox.auxo.seeding import finish_seeding, seed_records
 from sandbox.auxo.store import Store, reset
 from sandbox.generator import auxo_records
+from sandbox.generator.profiles import get_profile, with_synced_days
 from sandbox.generator.workshop import Workshop, generate
 
 CHUNK = 100_000  # records serialised and written at a time (keeps memory flat at the large profile)
@@ -92,17 +93,21 @@ def seed_sandboxes(workshop: Workshop, xero_state_dir: Path, auxo_state_dir: Pat
 
 
 def seed(profile: str, seed: int, end_date: date | None, xero_state: Path, auxo_state: Path,
-         expected_dir: Path | None) -> dict[str, Any]:
-    """Generate ``profile`` with ``seed`` up to ``end_date``, seed both sandboxes, and write the
-    expected outcome of a correct sync to ``expected_dir`` (when given). What the CLI calls."""
+         expected_dir: Path | None, *, synced_days: int | None = None) -> dict[str, Any]:
+    """Generate ``profile`` with ``seed`` up to ``end_date`` (``synced_days`` already synced, or the
+    profile's own number), seed both sandboxes, and write the expected outcome of a correct sync to
+    ``expected_dir`` (when given). What the CLI calls."""
     from sandbox.generator.expected import write_expected
 
+    chosen = get_profile(profile)
+    if synced_days is not None:
+        chosen = with_synced_days(chosen, synced_days)
     started = time.perf_counter()
-    workshop = generate(profile, seed, end_date)
+    workshop = generate(chosen, seed, end_date)
     generated = time.perf_counter() - started
     report = seed_sandboxes(workshop, xero_state, auxo_state)
     if expected_dir is not None:
         write_expected(workshop, expected_dir)
-    return {"profile": profile, "seed": seed, **{k: workshop.meta[k] for k in ("start_date", "sync_start_date",
+    return {"profile": profile, "seed": seed, "synced_days": chosen.synced_days, **{k: workshop.meta[k] for k in ("start_date", "sync_start_date",
                                                                               "window_start_date", "end_date")},
             "generate_seconds": round(generated, 2), **report}

@@ -71,7 +71,7 @@ def test_an_unknown_profile_is_refused_before_the_sandboxes_are_touched(monkeypa
     monkeypatch.setattr(cli, "prepare_environment", lambda: None)
     result = CliRunner().invoke(cli.app, [*command, "--profile", "huge"])
     assert result.exit_code == 2 and not touched
-    assert error_box(result.output) == "Invalid value for --profile: 'huge': choose tiny, demo, large"
+    assert error_box(result.output) == "Invalid value for --profile: 'huge': choose tiny, demo, medium, large"
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -81,6 +81,12 @@ def test_an_unknown_profile_is_refused_before_the_sandboxes_are_touched(monkeypa
                                                     "Xero sandbox"),
     (["sandbox", "seed", "--end-date", "yesterday"], "Invalid value for --end-date: 'yesterday' is not a date; use "
                                                      "YYYY-MM-DD, e.g. 2026-11-24"),
+    (["sandbox", "seed", "--history-days", "2"], "Invalid value for --history-days: 2: give 4 to 730 days (the "
+                                                 "generator plants a period-locked invoice that needs 4 synced days)"),
+    (["sandbox", "seed", "--history-days", "-1"], "Invalid value for --history-days: -1: give 4 to 730 days (the "
+                                                  "generator plants a period-locked invoice that needs 4 synced days)"),
+    (["sandbox", "seed", "--history-days", "5000"], "Invalid value for --history-days: 5000: give 4 to 730 days (the "
+                                                    "generator plants a period-locked invoice that needs 4 synced days)"),
 ])
 def test_a_bad_sandbox_argument_names_it_and_does_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path,
                                                           args: list[str], says: str) -> None:

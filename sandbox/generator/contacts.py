@@ -259,14 +259,20 @@ def _international(phone: pl.Expr) -> pl.Expr:
     return pl.lit("+61 ") + digits.str.slice(1, 1) + " " + digits.str.slice(2, 4) + " " + digits.str.slice(6, 4)
 
 
+LINKED_ROLES = ("linked", "archived_linked")  # contacts the sync (or Auxo's own link) already keeps in step
+
+
 def _xero_rows(frame: pl.DataFrame, role: str, auxo_kind: str) -> pl.DataFrame:
-    """Xero contacts mirroring ``frame`` exactly (as the sync would have created them)."""
+    """Xero contacts mirroring ``frame`` exactly (as the sync would have created them); a linked one also
+    carries the business's contact person, as the sync writes it (the other roles were typed in Xero)."""
+    person = pl.col("contact_person") if role in LINKED_ROLES else pl.lit(None, pl.String)
     return frame.select(
         auxo_kind=pl.lit(auxo_kind), auxo_id=pl.col("id"), role=pl.lit(role), variation=pl.lit(None, pl.String),
         Name=pl.col("name"), FirstName=pl.col("first_name"), LastName=pl.col("last_name"),
         EmailAddress=pl.col("email"), PhoneAreaCode=pl.lit(None, pl.String), PhoneNumber=pl.col("phone"),
         MobileNumber=pl.col("mobile"), TaxNumber=pl.col("abn"), ContactStatus=pl.lit("ACTIVE"),
         AddressLine1=pl.col("line1"), City=pl.col("suburb"), Region=pl.col("state"), PostalCode=pl.col("postcode"),
+        ContactPerson=person,
     )
 
 
@@ -325,9 +331,10 @@ def _noise_rows(pools: Pools, customers: pl.DataFrame, n: int, first_number: int
         "EmailAddress": [f"hello{i}@{name.lower().replace(' ', '')}.example.com.au" for i, name in enumerate(names)],
         "PhoneAreaCode": None, "PhoneNumber": _landline(numbers, rng.integers(0, 3, n)), "MobileNumber": None,
         "TaxNumber": None, "ContactStatus": np.where(rng.random(n) < 0.05, "ARCHIVED", "ACTIVE"),
-        "AddressLine1": None, "City": None, "Region": None, "PostalCode": None,
+        "AddressLine1": None, "City": None, "Region": None, "PostalCode": None, "ContactPerson": None,
     }, schema_overrides={c: pl.String for c in ("auxo_kind", "auxo_id", "variation", "PhoneAreaCode", "MobileNumber",
-                                                "TaxNumber", "AddressLine1", "City", "Region", "PostalCode")})
+                                                "TaxNumber", "AddressLine1", "City", "Region", "PostalCode",
+                                                "ContactPerson")})
 
 
 def build_contact_book(profile: Profile, pools: Pools, timeline: Timeline, seed: int) -> ContactBook:

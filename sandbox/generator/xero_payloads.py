@@ -44,6 +44,9 @@ def contacts(w: Workshop) -> list[dict[str, Any]]:
         for key in ("FirstName", "LastName", "EmailAddress", "TaxNumber"):
             if row[key]:
                 contact[key] = row[key]
+        if row.get("ContactPerson"):  # "Mary Jane Smith" → Mary / Jane Smith, as the sync splits it
+            first, _, last = row["ContactPerson"].strip().partition(" ")
+            contact["ContactPersons"] = [{"FirstName": first, "LastName": last.strip()}]
         if row["AddressLine1"]:
             contact["Addresses"] = [{"AddressType": "STREET", "AddressLine1": row["AddressLine1"], "City": row["City"],
                                      "Region": row["Region"], "PostalCode": row["PostalCode"], "Country": "Australia"}]

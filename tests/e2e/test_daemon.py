@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assets import cli
-from assets.automation import AUXO_CHANGES_SENSOR, LAUNCHED_BY
+from assets.automation import AUXO_CHANGES_SENSOR, LAUNCHED_BY, WEBHOOK_SENSOR
 from assets.resources import build_auxo_client
 from pipelines import settings
 from tests.e2e.conftest import run_day
@@ -39,7 +39,7 @@ def test_automation_turns_the_schedule_and_every_sensor_on_and_off_in_the_data_f
     before = automation("status")
     assert {(kind, name) for kind, name, *_ in before} == {
         ("schedule", "nightly_sync"), ("sensor", "retry_failed_writes"), ("sensor", "xero_changes_between_runs"),
-        ("sensor", AUXO_CHANGES_SENSOR)}
+        ("sensor", AUXO_CHANGES_SENSOR), ("sensor", WEBHOOK_SENSOR)}
     assert {state for _, _, state, *_ in before} == {"off"}
     assert {state for _, _, state, *_ in automation("on")} == {"on"}
     assert (settings.dagster_home() / "dagster.yaml").exists()  # the instance under the data folder

@@ -414,3 +414,7 @@ WHERE x.xero_status NOT IN ('DELETED', 'VOIDED')
   -- Xero credit notes Auxo records as allocations against its invoices are accounted for
   AND NOT EXISTS (SELECT 1 FROM staging.auxo_invoice_xero_allocations aa
                   WHERE aa.connection_id = x.connection_id AND aa.xero_credit_note_id = x.xero_id)
+  -- and so is what the sync wrote itself without an Auxo document of its own (the COGS reversals of
+  -- credits and voids): it was not made in Xero
+  AND NOT EXISTS (SELECT 1 FROM sync.known_targets k
+                  WHERE k.connection_id = x.connection_id AND k.target = 'xero' AND k.target_id = x.xero_id)

@@ -29,10 +29,12 @@ them on with the nightly schedule (or the UI, under Automation); ``auxo-xero dae
 
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -48,6 +50,7 @@ from pipelines.http import RetryableApiError, RetryPolicy
 from pipelines.sync import ledger
 from pipelines.xero.dates import convert_dates
 
+T = TypeVar("T")
 RETRY_SENSOR = "retry_failed_writes"
 XERO_CHANGES_SENSOR = "xero_changes_between_runs"
 LAUNCHED_BY = "auxo-xero/launched-by"
@@ -128,15 +131,11 @@ def retry_failed_writes(context: dg.SensorEvaluationContext, warehouse: Warehous
                         connection: ConnectionResource) -> dg.RunRequest | dg.SkipReason:
     if sync_runs_in_progress(context.instance):
         return dg.SkipReason("a sync run is queued or running; its own sinks retry what is due")
-    path = warehouse.database_path()
-    if not path.exists():
-        return dg.SkipReason("no warehouse yet: no day has been synced")
     now = datetime.now(UTC)
-    try:
-        with _read_only(path) as con:
-            retry = writes_to_retry(con, connection.id(), now)
-    except RuntimeError as exc:  # another process holds the warehouse for writing
-        return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    retry = _peek(warehouse, lambda con: writes_to_retry(con, connection.id(), now),
+                  missing="no warehouse yet: no day has been synced")
+    if isinstance(retry, dg.SkipReason):
+        return retry
     if retry is None:
         return dg.SkipReason("no write waits for another try")
     request = retry_request(retry, now)
@@ -147,6 +146,20 @@ def retry_failed_writes(context: dg.SensorEvaluationContext, warehouse: Warehous
 def _read_only(path: Path) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A short read-only look at the warehouse, never held across ticks."""
     return warehouse.connect(path, read_only=True, wait_seconds=WAREHOUSE_WAIT_SECONDS)
+
+
+def _peek(resource: WarehouseResource, read: Callable[[duckdb.DuckDBPyConnection], T],
+          missing: str | None) -> T | dg.SkipReason | None:
+    """``read`` in a short read-only look at the warehouse (every sensor's way in): a SkipReason when a run
+    holds it, and when there is none yet (``missing``; None: ``None`` is returned instead)."""
+    path = resource.database_path()
+    if not path.exists():
+        return dg.SkipReason(missing) if missing else None
+    try:
+        with _read_only(path) as con:
+            return read(con)
+    except RuntimeError as exc:  # another process holds the warehouse for writing
+        return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
 
 
 def last_extracted_change(con, connection_id: str) -> datetime | None:
@@ -184,14 +197,10 @@ def xero_changes_between_runs(context: dg.SensorEvaluationContext, warehouse: Wa
                              "replaces this probe")
     if sync_runs_in_progress(context.instance):
         return dg.SkipReason("a sync run is queued or running; it reads Xero's changes itself")
-    path = warehouse.database_path()
-    if not path.exists():
-        return dg.SkipReason("no warehouse yet: sync a day first")
-    try:
-        with _read_only(path) as con:
-            since = last_extracted_change(con, connection.id())
-    except RuntimeError as exc:
-        return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    since = _peek(warehouse, lambda con: last_extracted_change(con, connection.id()),
+                  missing="no warehouse yet: sync a day first")
+    if isinstance(since, dg.SkipReason):
+        return since
     if since is None:
         return dg.SkipReason("Xero has not been extracted yet: sync a day first")
     if context.cursor and datetime.fromisoformat(context.cursor) > since:
@@ -287,12 +296,11 @@ def xero_webhook_events(context: dg.SensorEvaluationContext, warehouse: Warehous
     last_seq = max(e.seq or 0 for e in events)
     mine = [e for e in events if e.tenant_id == tenant.lower() and e.relevant]
     extracted: set[int] = set()
-    if mine and warehouse.database_path().exists():
-        try:
-            with _read_only(warehouse.database_path()) as con:
-                extracted = events_already_extracted(con, connection.id(), mine)
-        except RuntimeError as exc:  # a run holds the warehouse: look again at the next tick
-            return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+    if mine:  # no warehouse yet: nothing is extracted
+        looked = _peek(warehouse, lambda con: events_already_extracted(con, connection.id(), mine), missing=None)
+        if isinstance(looked, dg.SkipReason):
+            return looked
+        extracted = looked or set()
     seen = new_events([e for e in events if e.seq not in extracted], tenant)
     context.update_cursor(str(last_seq))
     if seen is None or not seen.for_tenant:
@@ -409,14 +417,10 @@ def auxo_changes(context: dg.SensorEvaluationContext, warehouse: WarehouseResour
         return dg.SkipReason("a sync run is queued or running; Auxo's changes are looked at when it is done")
     since = read_auxo_cursor(context.cursor)
     if not since:  # first look: from what the last extraction saw (the warehouse is opened only then)
-        path = warehouse.database_path()
-        if not path.exists():
-            return dg.SkipReason("no warehouse yet: sync a day first")
-        try:
-            with _read_only(path) as con:
-                since = last_extracted_auxo_changes(con, connection.id())
-        except RuntimeError as exc:
-            return dg.SkipReason(f"the warehouse is busy ({exc}); trying again at the next tick")
+        since = _peek(warehouse, lambda con: last_extracted_auxo_changes(con, connection.id()),
+                      missing="no warehouse yet: sync a day first")
+        if isinstance(since, dg.SkipReason):
+            return since
         if not since:
             return dg.SkipReason("Auxo has not been extracted yet: sync a day first")
     try:

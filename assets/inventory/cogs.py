@@ -131,7 +131,6 @@ def _cogs_journals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
 
 def _reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
                window: Window) -> tuple[pl.DataFrame, pl.DataFrame]:
-    accounts = mappings.accounts.inventory
     credits = inputs.credits.filter((pl.col("status") == "issued") & window.expr("credit_date")
                                     & in_scope("credit_date", "sync_status", inputs.settings)).select(
         document_id="id", credit_number="number", invoice_id="invoice_id", credit_date="credit_date",
@@ -163,30 +162,35 @@ def _reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings,
                           & (pl.col("original_posted") | pl.col("original_planned"))
                           & ~pl.col("ref").is_in(sorted(inputs.known)) & (pl.col("amount_cents") != 0))
     journals = todo.select(
-        connection_id=pl.lit(inputs.connection_id), ref="ref", kind=pl.lit("cogs_reversal"), source_id="line_id",
+        connection_id=pl.lit(inputs.connection_id), ref="ref", source_id="line_id",
         document_id="document_id", document_number="credit_number", business_date="credit_date",
-        narration=pl.lit("COGS reversal for credit ") + pl.col("credit_number"), supply="original_supply",
-        amount=money(pl.col("amount_cents")),
-        debit_account=stock_account("original_supply", accounts.stock_on_hand, accounts.work_in_progress),
-        credit_account=pl.lit(accounts.cogs),
+        narration=pl.lit("COGS reversal for credit ") + pl.col("credit_number"),
+        amount=money(pl.col("amount_cents")), **_reversal_columns("original_supply", mappings),
         description=pl.concat_str([pl.col("credit_number"), pl.lit(" line "), pl.col("line_id"), pl.lit(": returned "),
                                    quantity_text("quantity"), pl.lit(" × "), _part_text(), pl.lit(" @ "),
                                    pl.col("original_cost").cast(pl.String), pl.lit(" (reverses "),
                                    pl.col("invoice_number"), pl.lit(" line "), pl.col("original_line_id"),
                                    pl.lit(")")]),
-        tracking_kind=pl.lit("part"),
         depends_on=pl.concat_list([
             pl.when(~pl.col("original_in_auxo")).then(pl.lit(cogs_ref("")) + pl.col("original_line_id")),
             pl.when(pl.col("credit_xero_id").is_null()).then(pl.lit(credit_note_ref("")) + pl.col("document_id")),
-        ]).list.drop_nulls(),
-        writeback_resource=pl.lit(None, pl.String), writeback_id=pl.lit(None, pl.String),
-        writeback_line_id=pl.lit(None, pl.String))
+        ]).list.drop_nulls())
     return journals, unmatched
+
+
+def _reversal_columns(supply: str, mappings: Mappings) -> dict[str, pl.Expr]:
+    """What every COGS reversal shares: Dr the stock account of ``supply`` (Stock on Hand or WIP), Cr COGS,
+    tracked by part, nothing written back to Auxo."""
+    accounts = mappings.accounts.inventory
+    return {"kind": pl.lit("cogs_reversal"), "supply": pl.col(supply),
+            "debit_account": stock_account(supply, accounts.stock_on_hand, accounts.work_in_progress),
+            "credit_account": pl.lit(accounts.cogs), "tracking_kind": pl.lit("part"),
+            "writeback_resource": pl.lit(None, pl.String), "writeback_id": pl.lit(None, pl.String),
+            "writeback_line_id": pl.lit(None, pl.String)}
 
 
 def _void_reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings, window: Window) -> pl.DataFrame:
     """One reversing journal per posted COGS journal of an invoice voided on or before the window's last day."""
-    accounts = mappings.accounts.inventory
     def local(column: str) -> pl.Expr:
         return pl.col(column).dt.convert_time_zone(TIMEZONE).dt.date()
 
@@ -202,21 +206,16 @@ def _void_reversals(costed: pl.DataFrame, inputs: CogsInputs, mappings: Mappings
     # dated the day of the void, never before the invoice, and inside the days this run plans
     day = pl.max_horizontal("void_date", "invoice_date").clip(window.first, window.last)
     return todo.select(
-        connection_id=pl.lit(inputs.connection_id), ref="ref", kind=pl.lit("cogs_reversal"), source_id="line_id",
+        connection_id=pl.lit(inputs.connection_id), ref="ref", source_id="line_id",
         document_id="document_id", document_number="invoice_number", business_date=day,
-        narration=pl.lit("COGS reversal for voided invoice ") + pl.col("invoice_number"), supply="supply",
-        amount=money(pl.col("amount_cents")),
-        debit_account=stock_account("supply", accounts.stock_on_hand, accounts.work_in_progress),
-        credit_account=pl.lit(accounts.cogs),
+        narration=pl.lit("COGS reversal for voided invoice ") + pl.col("invoice_number"),
+        amount=money(pl.col("amount_cents")), **_reversal_columns("supply", mappings),
         description=pl.concat_str([pl.col("invoice_number"), pl.lit(" line "), pl.col("line_id"), pl.lit(": voided, "),
                                    quantity_text("quantity"), pl.lit(" × "), _part_text(), pl.lit(" @ "),
                                    pl.col("unit_cost").cast(pl.String), pl.lit(" back to stock")]),
-        tracking_kind=pl.lit("part"),
         depends_on=pl.when(pl.col("xero_cogs_journal_id").is_null())
         .then(pl.concat_list(pl.lit(cogs_ref("")) + pl.col("line_id")))
-        .otherwise(pl.lit([], dtype=pl.List(pl.String))),
-        writeback_resource=pl.lit(None, pl.String), writeback_id=pl.lit(None, pl.String),
-        writeback_line_id=pl.lit(None, pl.String))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String))))
 
 
 def plan_cogs_journals(inputs: CogsInputs, mappings: Mappings, window: Window, *,
